@@ -1,1 +1,34 @@
-export {};
+export {
+  CheckpointFormatError,
+  InvalidEditIdError,
+  InvalidTaskNameError,
+  LatentObjectMissingError,
+  LatentPublishArgumentError,
+  LatentPublishError,
+  TaskEntryFormatError,
+} from "./errors.js";
+export { connectNats, natsReady } from "./connection.js";
+export type { ConnectNatsOptions } from "./connection.js";
+export {
+  DEFAULT_LATENT_MAX_AGE_MS,
+  ensureLatentStream,
+  LATENT_OBJECT_BUCKET,
+  LATENT_STREAM,
+  LATENT_SUBJECT_PREFIX,
+  latentStreamConfig,
+  latentSubject,
+  validateEditId,
+} from "./latent-stream.js";
+export type { LatentStreamOptions } from "./latent-stream.js";
+export { decodeLatent, encodeLatent, LatentHeader } from "./latent-codec.js";
+export type { LatentCheckpoint, LatentPublishInput } from "./latent-codec.js";
+export { createLatentPublisher } from "./latent-publisher.js";
+export type { LatentPublisher, LatentPublisherOptions, LatentPublishResult } from "./latent-publisher.js";
+export { readCheckpoint, watchLatents } from "./latent-reader.js";
+export type { LatentWatch, WatchLatentsOptions } from "./latent-reader.js";
+export { decodeTaskEntry, encodeTaskEntry, validateTaskName } from "./task-entry.js";
+export type { TaskEntry } from "./task-entry.js";
+export { openTaskRegistry, TASK_BUCKET } from "./task-registry.js";
+export type { TaskChange, TaskListOptions, TaskRegistry, TaskRegistryOptions, TaskWatchOptions } from "./task-registry.js";
+export { createTaskCache } from "./task-cache.js";
+export type { TaskCache, TaskCacheOptions } from "./task-cache.js";

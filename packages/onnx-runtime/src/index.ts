@@ -1,1 +1,13 @@
-export {};
+// Public surface of @emuedit/onnx-runtime: onnxruntime sessions in worker threads behind a
+// bounded queue, so inference never blocks the caller's event loop.
+export { createSessionPool, DEFAULT_MAX_QUEUE } from "./session-pool.js";
+export type { SessionPool, SessionPoolOptions, RunOptions } from "./session-pool.js";
+export type { IoMetadata, PoolSessionOptions } from "./protocol.js";
+export {
+  SessionError,
+  SessionLoadError,
+  SessionRunError,
+  SessionWorkerError,
+  SessionQueueFullError,
+  SessionClosedError,
+} from "./errors.js";

@@ -1,0 +1,185 @@
+// Command-line parsing (node's util.parseArgs): argv -> a Command, or a UsageError.
+
+import { extname } from "node:path";
+import { parseArgs } from "node:util";
+import { UsageError } from "./errors.js";
+
+export const DEFAULT_SERVER = "127.0.0.1:50051";
+/** An edit on a CPU-only deployment can take minutes (model load, queueing, 50 steps). */
+export const DEFAULT_EDIT_TIMEOUT_MS = 300_000;
+export const DEFAULT_TASKS_TIMEOUT_MS = 10_000;
+/** Environment variable overriding DEFAULT_SERVER. */
+export const SERVER_ENV = "EMUEDIT_SERVER";
+
+export const OutputFormat = { png: "png", jpeg: "jpeg", webp: "webp" } as const;
+export type OutputFormat = (typeof OutputFormat)[keyof typeof OutputFormat];
+
+export interface EditCommand {
+  readonly kind: "edit";
+  readonly image: string;
+  readonly instruction: string;
+  readonly output: string;
+  /** "" = let the server predict the task from the instruction. */
+  readonly task: string;
+  readonly steps: number | undefined;
+  readonly seed: number | undefined;
+  readonly guidanceScale: number | undefined;
+  readonly imageGuidanceScale: number | undefined;
+  readonly format: OutputFormat;
+  readonly server: string;
+  readonly timeoutMs: number;
+}
+
+export interface TasksCommand {
+  readonly kind: "tasks";
+  readonly server: string;
+  readonly timeoutMs: number;
+}
+
+export interface HelpCommand {
+  readonly kind: "help";
+  readonly topic: "edit" | "tasks" | undefined;
+}
+
+export type Command = EditCommand | TasksCommand | HelpCommand;
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const COMMON_OPTIONS = {
+  server: { type: "string" },
+  "timeout-ms": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const EDIT_OPTIONS = {
+  ...COMMON_OPTIONS,
+  output: { type: "string", short: "o" },
+  task: { type: "string" },
+  steps: { type: "string" },
+  seed: { type: "string" },
+  guidance: { type: "string" },
+  "image-guidance": { type: "string" },
+  format: { type: "string" },
+} as const;
+
+export function parseCommand(argv: readonly string[], env: Env = {}): Command {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+      throw new UsageError("no command given");
+    case "help":
+    case "-h":
+    case "--help":
+      return { kind: "help", topic: helpTopic(rest[0]) };
+    case "edit":
+      return parseEdit(rest, env);
+    case "tasks":
+      return parseTasks(rest, env);
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+function helpTopic(word: string | undefined): HelpCommand["topic"] {
+  return word === "edit" || word === "tasks" ? word : undefined;
+}
+
+function parseEdit(args: readonly string[], env: Env): EditCommand | HelpCommand {
+  const { values, positionals } = parse(args, EDIT_OPTIONS);
+  if (values.help) return { kind: "help", topic: "edit" };
+  if (positionals.length !== 2) {
+    throw new UsageError(`edit takes <image> and "<instruction>", got ${positionals.length} argument(s)`);
+  }
+  const [image = "", instruction = ""] = positionals;
+  if (instruction.trim() === "") throw new UsageError("the instruction is empty");
+  const output = values.output;
+  if (output === undefined || output === "") throw new UsageError("-o <output file> is required");
+  return {
+    kind: "edit",
+    image,
+    instruction,
+    output,
+    task: values.task?.trim() ?? "",
+    steps: optional(values.steps, (v) => integer("--steps", v, 1, 1000)),
+    seed: optional(values.seed, (v) => integer("--seed", v, 0, 2 ** 32 - 1)),
+    guidanceScale: optional(values.guidance, (v) => nonNegative("--guidance", v)),
+    imageGuidanceScale: optional(values["image-guidance"], (v) => nonNegative("--image-guidance", v)),
+    format: outputFormat(values.format, output),
+    server: server(values.server, env),
+    timeoutMs: timeout(values["timeout-ms"], DEFAULT_EDIT_TIMEOUT_MS),
+  };
+}
+
+function parseTasks(args: readonly string[], env: Env): TasksCommand | HelpCommand {
+  const { values, positionals } = parse(args, COMMON_OPTIONS);
+  if (values.help) return { kind: "help", topic: "tasks" };
+  if (positionals.length > 0) throw new UsageError(`tasks takes no arguments, got "${positionals.join(" ")}"`);
+  return {
+    kind: "tasks",
+    server: server(values.server, env),
+    timeoutMs: timeout(values["timeout-ms"], DEFAULT_TASKS_TIMEOUT_MS),
+  };
+}
+
+type OptionsConfig = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
+
+function parse<O extends OptionsConfig>(args: readonly string[], options: O) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+  } catch (err) {
+    // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes and readable messages.
+    throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
+  }
+}
+
+function optional<T>(value: string | undefined, convert: (v: string) => T): T | undefined {
+  return value === undefined ? undefined : convert(value);
+}
+
+function integer(name: string, value: string, min: number, max: number): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${name} must be an integer in ${min}..${max}, got "${value}"`);
+  }
+  return n;
+}
+
+function nonNegative(name: string, value: string): number {
+  const n = value.trim() === "" ? Number.NaN : Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name} must be a number >= 0, got "${value}"`);
+  return n;
+}
+
+function timeout(value: string | undefined, fallback: number): number {
+  return value === undefined ? fallback : integer("--timeout-ms", value, 1, 2 ** 31 - 1);
+}
+
+function server(value: string | undefined, env: Env): string {
+  const address = (value ?? env[SERVER_ENV] ?? DEFAULT_SERVER).trim();
+  if (!/^\S+:\d{1,5}$/.test(address)) {
+    throw new UsageError(`--server must be host:port, got "${address}"`);
+  }
+  return address;
+}
+
+const EXTENSION_FORMATS: Readonly<Record<string, OutputFormat>> = {
+  ".png": "png",
+  ".jpg": "jpeg",
+  ".jpeg": "jpeg",
+  ".webp": "webp",
+};
+
+/** --format, else the output file's extension, else png; a contradiction is a usage error. */
+function outputFormat(value: string | undefined, output: string): OutputFormat {
+  const fromExtension = EXTENSION_FORMATS[extname(output).toLowerCase()];
+  if (value === undefined) return fromExtension ?? "png";
+  const v = value.trim().toLowerCase();
+  const format = v === "jpg" ? "jpeg" : v;
+  if (format !== "png" && format !== "jpeg" && format !== "webp") {
+    throw new UsageError(`--format must be png, jpeg or webp, got "${value}"`);
+  }
+  if (fromExtension !== undefined && fromExtension !== format) {
+    throw new UsageError(`--format ${format} contradicts the output file name "${output}"`);
+  }
+  return format;
+}

@@ -1,0 +1,138 @@
+import type { NatsConnection } from "@nats-io/transport-node";
+import { JetStreamApiCodes, JetStreamApiError, StorageType } from "@nats-io/jetstream";
+import { Kvm, KvWatchInclude, type KV, type KvWatchOptions } from "@nats-io/kv";
+import { TaskEntryFormatError } from "./errors.js";
+import { decodeTaskEntry, encodeTaskEntry, validateTaskName, type TaskEntry } from "./task-entry.js";
+
+/** KV bucket of the task registry (DESIGN.md sections 4 and 5). */
+export const TASK_BUCKET = "emuedit_tasks";
+
+export interface TaskChange {
+  op: "PUT" | "DEL";
+  name: string;
+  /** The new entry of a PUT; absent for DEL and for a PUT whose value is invalid (see `error`). */
+  task?: TaskEntry;
+  /** Set when a PUT carries a value that is not a valid TaskEntry (or an invalid key). */
+  error?: TaskEntryFormatError;
+  /** KV revision (stream sequence) of this change. */
+  revision: number;
+}
+
+export interface TaskWatchOptions {
+  /** Start at this KV revision (inclusive); default: only changes made after the call. */
+  fromRevision?: number;
+  signal?: AbortSignal;
+}
+
+export interface TaskListOptions {
+  /** When given, invalid entries are reported here and skipped instead of failing the list. */
+  onInvalid?: (error: TaskEntryFormatError) => void;
+}
+
+export interface TaskRegistry {
+  /** Creates the keys that are missing (or deleted); never overwrites an existing entry. */
+  seed(tasks: readonly TaskEntry[]): Promise<{ created: number; kept: number }>;
+  /** Creates or replaces a task; resolves with its revision. */
+  put(task: TaskEntry): Promise<number>;
+  get(name: string): Promise<TaskEntry | null>;
+  /** All tasks, ordered by id. */
+  list(options?: TaskListOptions): Promise<TaskEntry[]>;
+  delete(name: string): Promise<void>;
+  /** Changes in revision order; ends on abort or when the underlying watcher stops. */
+  watch(options?: TaskWatchOptions): AsyncIterable<TaskChange>;
+  /** The bucket's latest revision (0 when empty): list() then watch({ fromRevision: r + 1 }) misses nothing. */
+  revision(): Promise<number>;
+}
+
+export interface TaskRegistryOptions {
+  /** Default TASK_BUCKET; tests may use their own. */
+  bucket?: string;
+}
+
+function isKeyExists(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence;
+}
+
+/** Opens the registry bucket, creating it (file storage, history 1) when missing. */
+export async function openTaskRegistry(nc: NatsConnection, options: TaskRegistryOptions = {}): Promise<TaskRegistry> {
+  const kv: KV = await new Kvm(nc).create(options.bucket ?? TASK_BUCKET, {
+    storage: StorageType.File,
+    history: 1,
+    description: "emuedit task registry: task name -> TaskEntry JSON",
+  });
+
+  async function get(name: string): Promise<TaskEntry | null> {
+    const entry = await kv.get(validateTaskName(name));
+    if (entry === null || entry.operation !== "PUT") return null;
+    return decodeTaskEntry(name, entry.value);
+  }
+
+  async function* watch(options: TaskWatchOptions = {}): AsyncGenerator<TaskChange> {
+    const { signal } = options;
+    if (signal?.aborted) return;
+    const watchOptions: KvWatchOptions =
+      options.fromRevision !== undefined && options.fromRevision > 0
+        ? { resumeFromRevision: options.fromRevision }
+        : { include: KvWatchInclude.UpdatesOnly };
+    const iterator = await kv.watch(watchOptions);
+    const stop = () => iterator.stop();
+    signal?.addEventListener("abort", stop, { once: true });
+    if (signal?.aborted) stop();
+    try {
+      for await (const e of iterator) {
+        const name = e.key;
+        if (e.operation !== "PUT") {
+          yield { op: "DEL", name, revision: e.revision };
+          continue;
+        }
+        try {
+          validateTaskName(name);
+          yield { op: "PUT", name, task: decodeTaskEntry(name, e.value), revision: e.revision };
+        } catch (err) {
+          const error = err instanceof TaskEntryFormatError ? err : new TaskEntryFormatError(`task key ${JSON.stringify(name)} is invalid`, { cause: err });
+          yield { op: "PUT", name, error, revision: e.revision };
+        }
+      }
+    } finally {
+      signal?.removeEventListener("abort", stop);
+      stop();
+    }
+  }
+
+  return {
+    async seed(tasks) {
+      let created = 0;
+      let kept = 0;
+      for (const task of tasks) {
+        try {
+          await kv.create(validateTaskName(task.name), encodeTaskEntry(task));
+          created++;
+        } catch (err) {
+          if (!isKeyExists(err)) throw err;
+          kept++;
+        }
+      }
+      return { created, kept };
+    },
+    put: (task) => kv.put(validateTaskName(task.name), encodeTaskEntry(task)),
+    get,
+    async list(options = {}) {
+      const tasks: TaskEntry[] = [];
+      for await (const key of await kv.keys()) {
+        try {
+          const task = await get(key);
+          if (task !== null) tasks.push(task);
+        } catch (err) {
+          if (options.onInvalid === undefined) throw err;
+          options.onInvalid(err instanceof TaskEntryFormatError ? err : new TaskEntryFormatError(`task key ${JSON.stringify(key)} is invalid`, { cause: err }));
+        }
+      }
+      return tasks.sort((a, b) => a.id - b.id);
+    },
+    delete: (name) => kv.delete(validateTaskName(name)),
+    watch: (options) => watch(options),
+    async revision() {
+      return (await kv.status()).streamInfo.state.last_seq;
+    },
+  };
+}

@@ -1,0 +1,150 @@
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { jetstream, jetstreamManager, DiscardPolicy, StorageType, type JetStreamManager } from "@nats-io/jetstream";
+import { nanos, type NatsConnection } from "@nats-io/transport-node";
+import { hostTensor } from "@emuedit/tensors";
+import { startNatsServer, type NatsServerHandle } from "@emuedit/testing";
+import {
+  connectNats,
+  createLatentPublisher,
+  ensureLatentStream,
+  InvalidEditIdError,
+  LATENT_STREAM,
+  LatentPublishError,
+  natsReady,
+  readCheckpoint,
+  watchLatents,
+  type LatentCheckpoint,
+} from "../src/index.js";
+
+const latentOf = (step: number, n = 64) =>
+  hostTensor("float32", [1, 4, Math.sqrt(n / 4), Math.sqrt(n / 4)], Float32Array.from({ length: n }, (_, i) => step * 1000 + i));
+
+describe("latents", () => {
+  let server: NatsServerHandle;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  before(async () => {
+    server = await startNatsServer();
+    nc = await connectNats(server.url, { name: "latents-test" });
+    jsm = await jetstreamManager(nc);
+  });
+  after(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  test("connection - natsReady is true while connected", async () => {
+    assert.equal(await natsReady(nc), true);
+  });
+
+  test("publish - fails with a hint while the stream does not exist", async () => {
+    const publisher = createLatentPublisher(nc, { timeoutMs: 1000 });
+    await assert.rejects(
+      publisher.publish({ editId: "early", step: 1, totalSteps: 1, timestep: 1, latent: latentOf(1), seed: 1 }),
+      (err: Error) => err instanceof LatentPublishError && /ensureLatentStream/.test(err.message),
+    );
+  });
+
+  test("stream - ensureLatentStream applies the documented config and is idempotent", async () => {
+    await ensureLatentStream(jsm, { maxAgeMs: 60_000 });
+    const info = await ensureLatentStream(jsm, { maxAgeMs: 90_000 });
+    const c = info.config;
+    assert.equal(c.name, LATENT_STREAM);
+    assert.deepEqual(c.subjects, ["emuedit.latents.>"]);
+    assert.equal(c.storage, StorageType.File);
+    assert.equal(c.max_msgs_per_subject, 1);
+    assert.equal(c.max_age, nanos(90_000));
+    assert.equal(c.discard, DiscardPolicy.Old);
+    assert.equal(c.allow_direct, true);
+    assert.equal((await jsm.streams.info(LATENT_STREAM)).config.max_age, nanos(90_000));
+  });
+
+  test("checkpoint - publish then readCheckpoint round trips headers and bytes", async () => {
+    const publisher = createLatentPublisher(nc);
+    const state = [Float32Array.from({ length: 64 }, (_, i) => -i)];
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const result = await publisher.publish({
+      editId: "round-trip", step: 2, totalSteps: 5, timestep: 801, latent: latentOf(2),
+      schedulerState: state, seed: 42, traceContext: { traceparent },
+    });
+    assert.equal(result.objectName, undefined);
+    const stored = await jsm.direct.getMessage(LATENT_STREAM, { last_by_subj: "emuedit.latents.round-trip" });
+    assert.ok(stored);
+    assert.equal(stored.header.get("Emuedit-Step"), "2");
+    assert.equal(stored.header.get("Emuedit-Total-Steps"), "5");
+    assert.equal(stored.header.get("Emuedit-Timestep"), "801");
+    assert.equal(stored.header.get("Emuedit-Dtype"), "float32");
+    assert.equal(stored.header.get("Emuedit-Shape"), "1,4,4,4");
+    assert.equal(stored.header.get("Emuedit-Seed"), "42");
+    assert.equal(stored.header.get("Emuedit-State-Count"), "1");
+    assert.equal(stored.header.get("traceparent"), traceparent);
+    assert.deepEqual(new Float32Array(new Uint8Array(stored.data).buffer, 0, 64), latentOf(2).data);
+
+    const checkpoint = await readCheckpoint(jetstream(nc), "round-trip");
+    assert.ok(checkpoint);
+    assert.equal(checkpoint.step, 2);
+    assert.equal(checkpoint.seed, 42);
+    assert.deepEqual(checkpoint.latent, latentOf(2));
+    assert.deepEqual(checkpoint.schedulerState, state);
+    assert.deepEqual(checkpoint.traceContext, { traceparent });
+  });
+
+  test("checkpoint - only the newest step is kept per edit", async () => {
+    const publisher = createLatentPublisher(nc);
+    for (let step = 1; step <= 3; step++) {
+      await publisher.publish({ editId: "newest", step, totalSteps: 3, timestep: 1000 - step, latent: latentOf(step), seed: 7 });
+    }
+    const info = await jsm.streams.info(LATENT_STREAM, { subjects_filter: "emuedit.latents.newest" });
+    assert.equal(info.state.subjects?.["emuedit.latents.newest"], 1);
+    const checkpoint = await readCheckpoint(jetstream(nc), "newest");
+    assert.equal(checkpoint?.step, 3);
+    assert.deepEqual(checkpoint?.latent.data, latentOf(3).data);
+  });
+
+  test("checkpoint - unknown edit reads null, invalid edit id is refused", async () => {
+    assert.equal(await readCheckpoint(jetstream(nc), "never-published"), null);
+    await assert.rejects(readCheckpoint(jetstream(nc), "a.b"), InvalidEditIdError);
+    await assert.rejects(readCheckpoint(jetstream(nc), "x".repeat(65)), InvalidEditIdError);
+    const publisher = createLatentPublisher(nc);
+    await assert.rejects(
+      publisher.publish({ editId: "bad id", step: 1, totalSteps: 1, timestep: 1, latent: latentOf(1), seed: 1 }),
+      InvalidEditIdError,
+    );
+  });
+
+  test("watch - receives every step in order and ends after the last", async () => {
+    const watch = watchLatents(nc, "watched");
+    await watch.ready;
+    const received: LatentCheckpoint[] = [];
+    const consumed = (async () => {
+      for await (const c of watch) received.push(c);
+    })();
+    const publisherConn = await connectNats(server.url);
+    try {
+      const publisher = createLatentPublisher(publisherConn);
+      for (let step = 1; step <= 4; step++) {
+        await publisher.publish({ editId: "watched", step, totalSteps: 4, timestep: step, latent: latentOf(step), seed: 3 });
+      }
+      await consumed;
+    } finally {
+      await publisherConn.close();
+    }
+    assert.deepEqual(received.map((c) => c.step), [1, 2, 3, 4]);
+    assert.deepEqual(received[3]?.latent.data, latentOf(4).data);
+  });
+
+  test("watch - abort ends the iteration", async () => {
+    const controller = new AbortController();
+    const watch = watchLatents(nc, "aborted", { signal: controller.signal });
+    await watch.ready;
+    const done = (async () => {
+      let count = 0;
+      for await (const _ of watch) count++;
+      return count;
+    })();
+    await createLatentPublisher(nc).publish({ editId: "aborted", step: 1, totalSteps: 9, timestep: 1, latent: latentOf(1), seed: 3 });
+    setTimeout(() => controller.abort(), 50);
+    assert.equal(await done, 1);
+  });
+});

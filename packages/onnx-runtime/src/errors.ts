@@ -1,0 +1,34 @@
+// One class per failure kind; all extend SessionError. Messages start with the pool's name
+// (the model, e.g. "unet") so a service log line says which model failed.
+
+export class SessionError extends Error {
+  override name = "SessionError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A worker could not load the model or its warm-up inference failed; the pool did not start. */
+export class SessionLoadError extends SessionError {
+  override name = "SessionLoadError";
+}
+
+/** Feeds do not match the model's inputs, or onnxruntime rejected the run. */
+export class SessionRunError extends SessionError {
+  override name = "SessionRunError";
+}
+
+/** The worker running this request died (crash, out of memory, terminated); it is replaced. */
+export class SessionWorkerError extends SessionError {
+  override name = "SessionWorkerError";
+}
+
+/** `maxQueue` requests are already waiting; the caller should shed load or retry later. */
+export class SessionQueueFullError extends SessionError {
+  override name = "SessionQueueFullError";
+}
+
+/** run() after close() started. */
+export class SessionClosedError extends SessionError {
+  override name = "SessionClosedError";
+}

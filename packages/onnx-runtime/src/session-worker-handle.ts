@@ -1,0 +1,133 @@
+// The main thread's handle on one session worker: start/load, one run at a time, and telling an
+// intended exit (close, failed load) from a crash.
+import { Worker } from "node:worker_threads";
+import type { HostTensor } from "@emuedit/tensors";
+import { SessionRunError } from "./errors.js";
+import { transferList } from "./feeds.js";
+import type { FromWorker, IoMetadata, ToWorker, WorkerInit } from "./protocol.js";
+
+export interface RunJob {
+  readonly id: number;
+  readonly feeds: Record<string, HostTensor>;
+  readonly outputNames: string[] | null;
+  /** Set once resolve/reject ran (an aborted job may still be running in a worker). */
+  settled: boolean;
+  readonly resolve: (outputs: Record<string, HostTensor>) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+const BOOTSTRAP = new URL("./worker-bootstrap.mjs", import.meta.url);
+/** How long close() waits for a worker to release its session before terminating it. */
+const CLOSE_GRACE_MS = 5000;
+
+export class SessionWorker {
+  readonly loaded: Promise<void>;
+  ready = false;
+  /** The thread has exited (or never loaded). */
+  dead = false;
+  job: RunJob | null = null;
+  inputMetadata: IoMetadata[] = [];
+  outputMetadata: IoMetadata[] = [];
+  loadMs = 0;
+  warmupMs = 0;
+  /** Called after a run finished and this worker is free. */
+  onIdle: () => void = () => {};
+  /** Called when the thread died on its own after loading; `job` was running on it, if any. */
+  onCrash: (job: RunJob | null, cause: Error) => void = () => {};
+
+  private readonly worker: Worker;
+  private intentional = false;
+  private lastError: Error | null = null;
+  private loadSettled = false;
+  private settleLoad!: (err: Error | null) => void;
+  private readonly exitedPromise: Promise<void>;
+
+  constructor(
+    readonly index: number,
+    readonly init: WorkerInit,
+  ) {
+    this.loaded = new Promise((resolve, reject) => {
+      this.settleLoad = (err) => {
+        if (this.loadSettled) return;
+        this.loadSettled = true;
+        if (err === null) resolve();
+        else reject(err);
+      };
+    });
+    // A rejected `loaded` nobody awaits (a replacement that fails) must not crash the process.
+    this.loaded.catch(() => {});
+    this.worker = new Worker(BOOTSTRAP, { workerData: init, name: `${init.name}-${index}` });
+    this.exitedPromise = new Promise((resolve) => this.worker.once("exit", () => resolve()));
+    this.worker.on("message", (m: FromWorker) => this.handle(m));
+    this.worker.on("error", (err) => (this.lastError = err));
+    this.worker.on("exit", (code) => this.exited(code));
+  }
+
+  start(job: RunJob): void {
+    this.job = job;
+    const msg: ToWorker = { type: "run", id: job.id, feeds: job.feeds, outputNames: job.outputNames };
+    // The pool owns job.feeds (copied or transferred in run()), so moving them is safe.
+    this.worker.postMessage(msg, transferList(job.feeds));
+  }
+
+  /** Releases the session and ends the thread; terminates it if that takes too long. */
+  async close(): Promise<void> {
+    if (this.dead) return;
+    this.intentional = true;
+    this.worker.postMessage({ type: "close" } satisfies ToWorker);
+    const timer = setTimeout(() => void this.worker.terminate(), CLOSE_GRACE_MS);
+    await this.exitedPromise;
+    clearTimeout(timer);
+  }
+
+  /** Ends the thread now. Intended (no crash report) unless `asCrash`. */
+  async terminate(asCrash = true): Promise<void> {
+    if (!asCrash) this.intentional = true;
+    await this.worker.terminate();
+  }
+
+  private handle(m: FromWorker): void {
+    switch (m.type) {
+      case "ready":
+        this.inputMetadata = m.inputMetadata;
+        this.outputMetadata = m.outputMetadata;
+        this.loadMs = m.loadMs;
+        this.warmupMs = m.warmupMs;
+        this.ready = true;
+        this.settleLoad(null);
+        return;
+      case "load-error":
+        this.intentional = true;
+        this.settleLoad(new Error(m.message));
+        void this.worker.terminate();
+        return;
+      case "result":
+      case "run-error": {
+        const job = this.job;
+        this.job = null;
+        if (job !== null && job.id === m.id) {
+          if (m.type === "result") job.resolve(m.outputs);
+          else job.reject(new SessionRunError(`${this.init.name}: onnxruntime rejected the run: ${m.message}`));
+        }
+        this.onIdle();
+        return;
+      }
+      case "closed":
+        return;
+    }
+  }
+
+  private exited(code: number): void {
+    this.ready = false;
+    this.dead = true;
+    if (this.intentional) return;
+    const cause = this.lastError ?? new Error(`worker thread exited with code ${code}`);
+    if (!this.loadSettled) {
+      this.settleLoad(cause);
+      return;
+    }
+    const job = this.job;
+    this.job = null;
+    this.onCrash(job, cause);
+  }
+}

@@ -1,0 +1,70 @@
+// Images <-> latents with the package's autoencoder. Wire format on both sides is uint8 RGB
+// [N,H,W,3] (4x smaller than floats); the [-1,1] NCHW conversion happens here, next to the model.
+import type { ModelPackage } from "@emuedit/model-package";
+import { nchwToNhwc, nhwcToNchw } from "@emuedit/imaging";
+import type { HostTensor } from "@emuedit/tensors";
+import { InvalidEditError, ModelOutputError } from "./errors.js";
+import type { OnnxRunner } from "./unet-runner.js";
+
+export interface VaeStage {
+  /** Pixels per latent cell. */
+  readonly scaleFactor: number;
+  readonly latentChannels: number;
+  /** uint8 [N,H,W,3] -> f32 [N,C,h,w] posterior mode, unscaled. */
+  encode(images: HostTensor, signal?: AbortSignal): Promise<HostTensor>;
+  /** f32 [N,C,h,w] in the scaled space -> uint8 [N,H,W,3]. */
+  decode(latents: HostTensor, signal?: AbortSignal): Promise<HostTensor>;
+}
+
+export function createVaeStage(pkg: ModelPackage, runners: { encoder: OnnxRunner; decoder: OnnxRunner }): VaeStage {
+  const c = pkg.unet.latentChannels;
+  const f = pkg.vaeScaleFactor;
+
+  return {
+    scaleFactor: f,
+    latentChannels: c,
+    async encode(images, signal) {
+      const [n, h, w, ch] = images.shape;
+      if (images.dtype !== "uint8" || images.shape.length !== 4 || ch !== 3) {
+        throw new InvalidEditError("images", `expected uint8 [N,H,W,3], got ${images.dtype} [${images.shape.join(",")}]`);
+      }
+      if (h! % f !== 0 || w! % f !== 0) {
+        throw new InvalidEditError("images", `height and width must be multiples of ${f}, got ${h}x${w}`);
+      }
+      const sample = nhwcToNchw(images.data as Uint8Array, { batch: n!, height: h!, width: w! });
+      const out = await runners.encoder.run({ sample: { dtype: "float32", shape: [n!, 3, h!, w!], data: sample } }, signal ? { signal } : undefined);
+      const lh = h! / f;
+      const lw = w! / f;
+      const cells = lh * lw;
+      if (pkg.vaeEncoder.output === "latent_sample") {
+        const z = out.latent_sample;
+        if (!z || z.data.length !== n! * c * cells) throw new ModelOutputError(`vae_encoder latent_sample: expected [${n},${c},${lh},${lw}]`);
+        return { dtype: "float32", shape: [n!, c, lh, lw], data: z.data };
+      }
+      // latent_parameters = mean ++ logvar on the channel axis: the mode is the mean.
+      const p = out.latent_parameters;
+      if (!p || p.data.length !== n! * 2 * c * cells) throw new ModelOutputError(`vae_encoder latent_parameters: expected [${n},${2 * c},${lh},${lw}]`);
+      const mean = new Float32Array(n! * c * cells);
+      for (let i = 0; i < n!; i++) {
+        mean.set((p.data as Float32Array).subarray(i * 2 * c * cells, i * 2 * c * cells + c * cells), i * c * cells);
+      }
+      return { dtype: "float32", shape: [n!, c, lh, lw], data: mean };
+    },
+    async decode(latents, signal) {
+      const [n, lc, lh, lw] = latents.shape;
+      if (latents.dtype !== "float32" || latents.shape.length !== 4 || lc !== c) {
+        throw new InvalidEditError("latents", `expected float32 [N,${c},h,w], got ${latents.dtype} [${latents.shape.join(",")}]`);
+      }
+      // Decoders take the unscaled latent: divide by the package's scaling factor.
+      const z = new Float32Array(latents.data as Float32Array);
+      const inv = 1 / pkg.scalingFactor;
+      for (let i = 0; i < z.length; i++) z[i] = z[i]! * inv;
+      const out = await runners.decoder.run({ latent_sample: { dtype: "float32", shape: [n!, c, lh!, lw!], data: z } }, signal ? { signal } : undefined);
+      const h = lh! * f;
+      const w = lw! * f;
+      const img = out.sample ?? Object.values(out)[0];
+      if (!img || img.data.length !== n! * 3 * h * w) throw new ModelOutputError(`vae_decoder sample: expected [${n},3,${h},${w}]`);
+      return { dtype: "uint8", shape: [n!, h, w, 3], data: nchwToNhwc(img.data as Float32Array, { batch: n!, height: h, width: w }) };
+    },
+  };
+}

@@ -1,0 +1,93 @@
+// A gRPC server with grpc.health.v1, deliberate message-size limits and graceful shutdown:
+// stop accepting, report NOT_SERVING, let in-flight calls finish (bounded), then close.
+import * as grpc from "@grpc/grpc-js";
+import { addService, createHealthService, grpcChannelOptions, Health, type HealthService } from "@emuedit/proto";
+import type { Logger } from "./log.js";
+
+export interface GrpcServerOptions {
+  readonly name: string;
+  readonly host: string;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  readonly maxMessageBytes: number;
+  /** Adds the service implementations; the health service is added here. */
+  readonly register: (server: grpc.Server) => void;
+  readonly log: Logger;
+}
+
+export interface GrpcServerHandle {
+  readonly port: number;
+  readonly address: string;
+  readonly server: grpc.Server;
+  readonly health: HealthService;
+  /** Stops accepting, waits up to graceMs for in-flight calls, then cancels the rest. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServerHandle> {
+  const server = new grpc.Server(grpcChannelOptions({ maxMessageBytes: opts.maxMessageBytes }));
+  // Not serving until the caller says the model is loaded and warmed up.
+  const health = createHealthService({ "": "NOT_SERVING" });
+  addService(server, Health, health.impl);
+  opts.register(server);
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${opts.host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    );
+  });
+  const address = `${opts.host}:${port}`;
+  opts.log.info("grpc listening", { address, maxMessageBytes: opts.maxMessageBytes });
+
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    address,
+    server,
+    health,
+    shutdown(graceMs) {
+      closing ??= new Promise<void>((resolve) => {
+        health.shutdown();
+        const timer = setTimeout(() => {
+          opts.log.warn("grace period over, cancelling in-flight calls", { graceMs });
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        timer.unref();
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      return closing;
+    },
+  };
+}
+
+/**
+ * Runs `stop` once on the first SIGTERM or SIGINT, then exits 0 (1 if it threw). A second
+ * signal exits at once, so an operator is never stuck behind a hung drain.
+ */
+export function onTerminate(log: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn("second signal, exiting now", { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    log.info("draining", { signal });
+    stop().then(
+      () => {
+        log.info("stopped");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error("shutdown failed", { error: String(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", handler);
+  process.on("SIGINT", handler);
+}

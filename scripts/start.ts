@@ -1,0 +1,60 @@
+// `pnpm start`: the whole system on the default model package, with prefixed logs.
+// Ctrl-C (SIGINT) or SIGTERM stops every child cleanly.
+import { launchSystem } from "@emuedit/launcher";
+import { findNatsServer, NatsServerNotFoundError } from "@emuedit/testing";
+
+const COLORS: Record<string, string> = { gateway: "\x1b[36m", unet: "\x1b[35m", vae: "\x1b[33m", "text-encoder": "\x1b[32m" };
+const tty = process.stderr.isTTY;
+const onLine = (service: string, line: string) => {
+  const tag = `[${service}]`.padEnd(15);
+  process.stderr.write(tty ? `${COLORS[service] ?? ""}${tag}\x1b[0m ${line}\n` : `${tag} ${line}\n`);
+};
+
+try {
+  findNatsServer();
+} catch (err) {
+  if (!process.env.NATS_URL && err instanceof NatsServerNotFoundError) {
+    process.stderr.write(`note: ${err.message}\n(continuing: a NATS server at nats://127.0.0.1:4222 is used if one answers)\n`);
+  }
+}
+
+const system = await launchSystem({
+  ...(process.env.NATS_URL ? { natsUrl: process.env.NATS_URL } : {}),
+  ports: {
+    http: Number(process.env.EMUEDIT_GATEWAY_HTTP_PORT ?? 8080),
+    grpc: Number(process.env.EMUEDIT_GATEWAY_GRPC_PORT ?? 50051),
+    textEncoder: Number(process.env.EMUEDIT_TEXT_ENCODER_PORT ?? 50061),
+    vae: Number(process.env.EMUEDIT_VAE_PORT ?? 50062),
+    unet: Number(process.env.EMUEDIT_UNET_PORT ?? 50063),
+  },
+  onLine,
+}).catch((err: unknown) => {
+  process.stderr.write(`emuedit failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
+
+process.stdout.write(`
+emuedit is ready.
+  HTTP API      ${system.httpUrl}   (GET /v1/tasks, POST /v1/edits, /healthz, /readyz)
+  gRPC Editor   ${system.grpcAddress}
+  NATS          ${system.natsUrl}${system.natsStartedHere ? " (started here, temporary store)" : ""}
+
+Try an edit:
+  curl -sS -F image=@examples/red-circle.png -F "instruction=make the circle blue" \\
+       -o edited.png -D - ${system.httpUrl}/v1/edits
+Or with the CLI:
+  pnpm emuedit edit examples/red-circle.png "make the circle blue" -o edited.png --server ${system.grpcAddress}
+
+Press Ctrl-C to stop.
+`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write("\nstopping...\n");
+  await system.stop();
+  process.exit(0);
+};
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());

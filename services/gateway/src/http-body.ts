@@ -1,0 +1,92 @@
+// Request bodies with a hard size limit, parsed as multipart/form-data or JSON into the raw
+// fields that parseEditParams validates.
+import type { IncomingMessage } from "node:http";
+import { badRequest, payloadTooLarge, RequestError } from "./request-errors.js";
+import type { RawFields } from "./edit-params.js";
+
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    throw payloadTooLarge(`body of ${declared} bytes is over the limit of ${maxBytes} (EMUEDIT_MAX_BODY_BYTES)`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw payloadTooLarge(`body is over the limit of ${maxBytes} bytes (EMUEDIT_MAX_BODY_BYTES)`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+export interface EditBody {
+  readonly image: Uint8Array | undefined;
+  readonly fields: RawFields;
+}
+
+const FIELD_NAMES = [
+  "instruction",
+  "task",
+  "steps",
+  "guidance_scale",
+  "image_guidance_scale",
+  "seed",
+  "output_format",
+  "timeout_ms",
+  "preserve_unedited",
+  "size",
+] as const;
+
+export async function parseEditBody(contentType: string | undefined, body: Buffer): Promise<EditBody> {
+  const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type === "multipart/form-data") return parseMultipart(contentType!, body);
+  if (type === "application/json") return parseJson(body);
+  throw new RequestError(415, "unsupported_media_type", `send multipart/form-data or application/json, got "${type || "(none)"}"`);
+}
+
+async function parseMultipart(contentType: string, body: Buffer): Promise<EditBody> {
+  let form: FormData;
+  try {
+    // undici's multipart parser (Node's fetch): no extra dependency, bounded by readBody's limit.
+    form = await new Response(body, { headers: { "content-type": contentType } }).formData();
+  } catch (err) {
+    throw new RequestError(400, "invalid_body", "malformed multipart/form-data body", undefined, { cause: err });
+  }
+  const file = form.get("image");
+  let image: Uint8Array | undefined;
+  if (file !== null && typeof file !== "string") image = new Uint8Array(await file.arrayBuffer());
+  else if (typeof file === "string") throw badRequest("image", "must be a file part, not a text field");
+  const fields: Record<string, string | undefined> = {};
+  for (const name of FIELD_NAMES) {
+    const v = form.get(name);
+    if (v !== null && typeof v !== "string") throw badRequest(name, "must be a text field");
+    fields[name] = v ?? undefined;
+  }
+  return { image, fields };
+}
+
+function parseJson(body: Buffer): EditBody {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString("utf8"));
+  } catch (err) {
+    throw new RequestError(400, "invalid_body", "body is not valid JSON", undefined, { cause: err });
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new RequestError(400, "invalid_body", "JSON body must be an object");
+  const o = json as Record<string, unknown>;
+  let image: Uint8Array | undefined;
+  if (o.image !== undefined) {
+    if (typeof o.image !== "string") throw badRequest("image", "must be a base64 string");
+    const b64 = o.image.replace(/^data:[^;]+;base64,/, "");
+    if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(b64)) throw badRequest("image", "is not valid base64");
+    image = Buffer.from(b64, "base64");
+  }
+  const fields: RawFields = {};
+  for (const name of FIELD_NAMES) {
+    const v = o[name];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") throw badRequest(name, "must be a string, number or boolean");
+    fields[name] = v;
+  }
+  return { image, fields };
+}

@@ -1,0 +1,86 @@
+// gateway: the HTTP API and the gRPC EditorService in front of the three model services.
+// Owns validation, limits, task resolution, orchestration, deadlines and encoding; no model.
+import { loadModelPackage } from "@emuedit/model-package";
+import { connectNats, natsReady } from "@emuedit/nats";
+import { createUncondCache } from "@emuedit/pipeline";
+import { addService, EditorService } from "@emuedit/proto";
+import { createLogger, messageLimitBytes, onTerminate, readSettings, startGrpcServer } from "@emuedit/service-kit";
+import { startTelemetry } from "@emuedit/telemetry";
+import { createDownstream } from "./downstream.js";
+import { createEditService } from "./edit-service.js";
+import { editorHandlers } from "./grpc-editor.js";
+import { createHttpServer } from "./http-server.js";
+import { gatewaySettings } from "./settings.js";
+import { startTaskCache } from "./task-registry.js";
+
+const log = createLogger("gateway");
+const settings = readSettings(gatewaySettings);
+const telemetry = await startTelemetry({
+  serviceName: "emuedit-gateway",
+  ...(settings.metricsPort ? { metricsPort: settings.metricsPort } : {}),
+  ...(settings.otlpEndpoint ? { otlpEndpoint: settings.otlpEndpoint } : {}),
+});
+
+// The package's metadata only (JSON + ONNX graph I/O): resolution, defaults, task table.
+const pkg = await loadModelPackage(settings.modelDir);
+const nc = await connectNats(settings.natsUrl, { name: "emuedit-gateway" });
+const tasks = await startTaskCache(nc, pkg, settings.seedTasks, log);
+
+// Largest downstream message: a working-size uint8 image or the text tensors, with headroom.
+const side = Math.max(pkg.resolution, settings.maxWorkingSidePx);
+const maxMessageBytes = messageLimitBytes(Math.max(side * side * 3, 3 * pkg.textEncoder.sequenceLength * pkg.textEncoder.hiddenDim * 4));
+const downstream = createDownstream(
+  { textEncoder: settings.textEncoderAddress, vae: settings.vaeAddress, unet: settings.unetAddress },
+  maxMessageBytes,
+  settings.retryAfterS,
+);
+const uncond = createUncondCache((texts, signal) => downstream.backends(Date.now() + settings.defaultTimeoutMs, 1).encodeText(texts, signal));
+const edits = createEditService({
+  pkg,
+  downstream,
+  tasks,
+  uncond,
+  nc,
+  imageLimits: { maxInputBytes: settings.maxBodyBytes, maxInputPixels: settings.maxInputPixels },
+  maxWorkingSidePx: settings.maxWorkingSidePx,
+  previewEvery: settings.previewEvery,
+  maxConcurrentEdits: settings.maxConcurrentEdits,
+  retryAfterS: settings.retryAfterS,
+});
+const defaults = pkg.defaults;
+const limits = settings;
+
+const ready = async () => {
+  const [services, natsOk] = await Promise.all([downstream.ready(settings.readyCheckMs), natsReady(nc, { timeoutMs: settings.readyCheckMs })]);
+  const checks = { ...services, nats: natsOk ? "CONNECTED" : "DISCONNECTED" };
+  return { ready: natsOk && Object.values(services).every((s) => s === "SERVING"), checks };
+};
+
+const http = createHttpServer({ edits, tasks, defaults, limits, maxBodyBytes: settings.maxBodyBytes, ready, log });
+await new Promise<void>((resolve) => http.listen(settings.httpPort, settings.httpHost, resolve));
+const httpAddress = http.address();
+const httpPort = typeof httpAddress === "object" && httpAddress ? httpAddress.port : settings.httpPort;
+
+const grpc = await startGrpcServer({
+  name: "gateway",
+  host: settings.grpcHost,
+  port: settings.grpcPort,
+  maxMessageBytes: messageLimitBytes(settings.maxBodyBytes),
+  log,
+  register: (s) => addService(s, EditorService, editorHandlers({ edits, tasks, defaults, limits })),
+});
+grpc.health.setStatus("", "SERVING");
+grpc.health.setStatus(EditorService.typeName, "SERVING");
+log.info("ready", { http: `http://${settings.httpHost}:${httpPort}`, grpc: grpc.address, model: pkg.name, tasks: tasks.size });
+
+onTerminate(log, async () => {
+  // Stop accepting, let in-flight edits finish, then release connections.
+  const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+  http.closeIdleConnections();
+  await Promise.race([Promise.all([httpClosed, grpc.shutdown(settings.shutdownGraceMs)]), new Promise((r) => setTimeout(r, settings.shutdownGraceMs))]);
+  http.closeAllConnections();
+  tasks.close();
+  downstream.close();
+  await nc.drain();
+  await telemetry.shutdown();
+});

@@ -1,0 +1,99 @@
+import type { ModelPackage } from "@emuedit/model-package";
+import { readCheckpoint, validateEditId, type LatentPublisher } from "@emuedit/nats";
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { DenoiserStage, ResumeFrom, StepReport } from "@emuedit/pipeline";
+import { GrpcStatus, invalidArgument, type DenoiseRequest, type DenoiserService, type ServiceImpl } from "@emuedit/proto";
+import { toGrpcError, type Logger } from "@emuedit/service-kit";
+import { injectTraceHeaders } from "@emuedit/telemetry";
+import { tensorFromProto, tensorToProto, type HostTensor } from "@emuedit/tensors";
+
+export interface DenoiserDeps {
+  readonly pkg: ModelPackage;
+  readonly stage: DenoiserStage;
+  readonly publisher: LatentPublisher;
+  readonly js: JetStreamClient;
+  readonly log: Logger;
+}
+
+export function denoiserHandlers(deps: DenoiserDeps): ServiceImpl<typeof DenoiserService> {
+  const { pkg, stage, log } = deps;
+  const c = pkg.unet.latentChannels;
+  const { sequenceLength: l, hiddenDim: d } = pkg.textEncoder;
+
+  return {
+    async denoise(req, ctx) {
+      try {
+        // 0. Check inputs (tensor shapes against the model, ids, ranges in the stage).
+        const editId = validateEditId(req.editId);
+        const need = (t: DenoiseRequest["imageLatent"], name: string, shape: (number | null)[]): HostTensor => {
+          if (!t) throw invalidArgument(`${name}: required`);
+          return tensorFromProto(t, { dtype: "float32", shape, name });
+        };
+        const imageLatent = need(req.imageLatent, "image_latent", [1, c, null, null]);
+        const textEmbedding = need(req.textEmbeddings, "text_embeddings", [1, l, d]);
+        const uncondEmbedding = need(req.uncondEmbeddings, "uncond_embeddings", [1, l, d]);
+        const taskEmbedding = req.taskEmbedding ? (tensorFromProto(req.taskEmbedding, { dtype: "float32", name: "task_embedding" }).data as Float32Array) : null;
+        const resume = await resumePoint(deps, editId, req);
+
+        // 1. Run the loop, publishing latents as it goes.
+        const onStep = async (r: StepReport) => {
+          try {
+            await deps.publisher.publish({
+              editId,
+              step: r.step,
+              totalSteps: r.totalSteps,
+              timestep: r.timestep,
+              latent: { dtype: "float32", shape: imageLatent.shape, data: r.latent },
+              schedulerState: r.schedulerState.history,
+              seed: req.seed,
+              traceContext: injectTraceHeaders(),
+            });
+          } catch (err) {
+            // Previews and checkpoints are best-effort: a NATS hiccup must not fail the edit.
+            log.warn("latent publish failed", { editId, step: r.step, error: String(err) });
+          }
+        };
+        const latent = await stage.denoise(
+          {
+            imageLatent,
+            textEmbedding,
+            uncondEmbedding,
+            taskEmbedding,
+            steps: req.steps,
+            guidanceScale: req.guidanceScale,
+            imageGuidanceScale: req.imageGuidanceScale,
+            seed: req.seed,
+            ...(req.scheduler ? { scheduler: req.scheduler } : {}),
+            ...(resume ? { resume } : {}),
+            previewEvery: req.previewEvery,
+          },
+          { onStep, signal: ctx.signal },
+        );
+        return { latent: tensorToProto(latent), steps: req.steps };
+      } catch (err) {
+        const g = toGrpcError(err, ctx.signal);
+        if (g.code === GrpcStatus.INTERNAL) log.error("denoise failed", { error: g.message });
+        throw g;
+      }
+    },
+  };
+}
+
+/** The resume point of a request: explicit, from the JetStream checkpoint, or none. */
+async function resumePoint(deps: DenoiserDeps, editId: string, req: DenoiseRequest): Promise<ResumeFrom | undefined> {
+  const r = req.resume;
+  if (!r) return undefined;
+  if (r.fromCheckpoint) {
+    const cp = await readCheckpoint(deps.js, editId);
+    if (!cp) return undefined;
+    if (cp.totalSteps !== req.steps || cp.seed !== req.seed) {
+      throw invalidArgument(`checkpoint of ${editId} is for ${cp.totalSteps} steps / seed ${cp.seed}, request asks ${req.steps} / ${req.seed}`);
+    }
+    deps.log.info("resuming from checkpoint", { editId, step: cp.step });
+    return { stepIndex: cp.step, latent: cp.latent.data as Float32Array, history: cp.schedulerState };
+  }
+  if (!r.latent) throw invalidArgument("resume.latent: required unless from_checkpoint is set");
+  const latent = tensorFromProto(r.latent, { dtype: "float32", name: "resume.latent" });
+  const history = r.schedulerState.map((t, i) => tensorFromProto(t, { dtype: "float32", name: `resume.scheduler_state[${i}]` }).data as Float32Array);
+  return { stepIndex: r.stepIndex, latent: latent.data as Float32Array, history };
+}

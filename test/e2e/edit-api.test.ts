@@ -1,0 +1,205 @@
+// End to end across processes: a private nats-server, the four services as child processes,
+// real ONNX sessions on the fixture model package (models/fixture-tiny).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import sharp from "sharp";
+import { connect, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { launchSystem, type RunningSystem } from "@emuedit/launcher";
+import { loadModelPackage } from "@emuedit/model-package";
+import { createInProcessPipeline } from "@emuedit/pipeline";
+import { openTaskRegistry } from "@emuedit/nats";
+import { createClient, EditorService } from "@emuedit/proto";
+import { waitFor } from "@emuedit/testing";
+import { errorBody, FIXTURE_MODEL, postEdit, sceneBytes } from "./helpers.js";
+
+const STEPS = "4";
+let sys: RunningSystem;
+let nc: NatsConnection;
+
+before(async () => {
+  sys = await launchSystem({ modelDir: FIXTURE_MODEL, privateNats: true, onLine: () => undefined });
+  nc = await connect({ servers: sys.natsUrl });
+});
+
+after(async () => {
+  await nc?.close();
+  await sys?.stop();
+});
+
+async function pixels(bytes: Uint8Array) {
+  const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+describe("edit api", () => {
+  test("edit - returns a decodable PNG at the input's size with the documented headers", async () => {
+    const res = await postEdit(sys.httpUrl, { image: await sceneBytes("png", 96), instruction: "make the circle blue", steps: STEPS, seed: "7" });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(res.headers.get("content-type"), "image/png");
+    const img = await pixels(new Uint8Array(await res.arrayBuffer()));
+    assert.deepEqual([img.width, img.height], [96, 96]);
+    assert.match(res.headers.get("x-edit-id") ?? "", /^[0-9a-f-]{36}$/);
+    assert.equal(res.headers.get("x-emuedit-seed"), "7");
+    assert.ok(res.headers.get("x-emuedit-task"), "the predicted task is named");
+    const confidence = Number(res.headers.get("x-emuedit-task-confidence"));
+    assert.ok(confidence > 0 && confidence <= 1, `confidence ${confidence}`);
+    const timing = res.headers.get("server-timing") ?? "";
+    for (const stage of ["decode", "text_encode", "vae_encode", "denoise", "vae_decode", "encode"]) {
+      assert.match(timing, new RegExp(`${stage};dur=\\d`), `Server-Timing names ${stage}: ${timing}`);
+    }
+  });
+
+  test("edit - the same seed gives identical bytes, another seed different ones", async () => {
+    const image = await sceneBytes();
+    const run = async (seed: string) => Buffer.from(await (await postEdit(sys.httpUrl, { image, instruction: "remove the circle", task: "remove", steps: STEPS, seed })).arrayBuffer());
+    const [a, b, c] = [await run("11"), await run("11"), await run("12")];
+    assert.ok(a.equals(b), "same seed, same bytes");
+    assert.ok(!a.equals(c), "different seed, different bytes");
+  });
+
+  test("edit - JSON reply when the client accepts application/json", async () => {
+    const res = await fetch(`${sys.httpUrl}/v1/edits`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ image: (await sceneBytes()).toString("base64"), instruction: "segment the circle", task: "segment", steps: 3, seed: 5, output_format: "webp" }),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    const body = (await res.json()) as Record<string, unknown>;
+    assert.equal(body.task, "segment");
+    assert.equal(body.task_predicted, false);
+    assert.equal(body.seed, 5);
+    assert.equal(body.mime_type, "image/webp");
+    const meta = await sharp(Buffer.from(String(body.image), "base64")).metadata();
+    assert.equal(meta.format, "webp");
+    assert.ok(typeof (body.timings as Record<string, number>).denoise === "number");
+  });
+
+  test("edit - the distributed result equals the in-process pipeline's, pixel for pixel", async () => {
+    const image = await sceneBytes();
+    const res = await postEdit(sys.httpUrl, { image, instruction: "make the circle green", task: "local", steps: STEPS, seed: "99", size: "working" });
+    assert.equal(res.status, 200, await res.clone().text());
+    const remote = await pixels(new Uint8Array(await res.arrayBuffer()));
+
+    const pkg = await loadModelPackage(FIXTURE_MODEL);
+    const local = await createInProcessPipeline(pkg);
+    try {
+      const input = await pixels(image);
+      const out = await local.edit({
+        editId: "reference",
+        image: { width: input.width, height: input.height, data: new Uint8Array(input.data) },
+        instruction: "make the circle green",
+        task: "local",
+        steps: Number(STEPS),
+        guidanceScale: pkg.defaults.guidanceScale,
+        imageGuidanceScale: pkg.defaults.imageGuidanceScale,
+        seed: 99,
+      });
+      assert.deepEqual([out.image.width, out.image.height], [remote.width, remote.height]);
+      assert.ok(Buffer.from(out.image.data).equals(remote.data), "identical pixels");
+    } finally {
+      await local.close();
+    }
+  });
+
+  test("nats - every step's latent reaches emuedit.latents.<editId> with its headers", async () => {
+    const sub: Subscription = nc.subscribe("emuedit.latents.>");
+    const seen: { subject: string; step: string; total: string; dtype: string; shape: string; timestep: string }[] = [];
+    const collecting = (async () => {
+      for await (const m of sub) {
+        seen.push({
+          subject: m.subject,
+          step: m.headers?.get("Emuedit-Step") ?? "",
+          total: m.headers?.get("Emuedit-Total-Steps") ?? "",
+          dtype: m.headers?.get("Emuedit-Dtype") ?? "",
+          shape: m.headers?.get("Emuedit-Shape") ?? "",
+          timestep: m.headers?.get("Emuedit-Timestep") ?? "",
+        });
+      }
+    })();
+    await nc.flush();
+    const res = await postEdit(sys.httpUrl, { image: await sceneBytes(), instruction: "add a blue square", task: "add", steps: "5", seed: "3" });
+    assert.equal(res.status, 200);
+    const id = res.headers.get("x-edit-id");
+    await waitFor(() => seen.filter((s) => s.subject === `emuedit.latents.${id}`).length >= 5, { timeoutMs: 5000 });
+    sub.unsubscribe();
+    await collecting;
+    const mine = seen.filter((s) => s.subject === `emuedit.latents.${id}`);
+    assert.deepEqual(mine.map((s) => s.step), ["1", "2", "3", "4", "5"]);
+    for (const s of mine) {
+      assert.equal(s.total, "5");
+      assert.equal(s.dtype, "float32");
+      assert.equal(s.shape, "1,4,16,16");
+      assert.ok(Number.isFinite(Number(s.timestep)));
+    }
+  });
+
+  test("tasks - GET /v1/tasks lists the package's 16 tasks", async () => {
+    const res = await fetch(`${sys.httpUrl}/v1/tasks`);
+    const body = (await res.json()) as { tasks: { name: string }[] };
+    assert.equal(body.tasks.length, 16);
+    assert.ok(body.tasks.some((t) => t.name === "remove"));
+  });
+
+  test("tasks - a KV update changes the next edit's task embedding, no restart", async () => {
+    const image = await sceneBytes();
+    const edit = async () => Buffer.from(await (await postEdit(sys.httpUrl, { image, instruction: "make it brighter", task: "global", steps: STEPS, seed: "21" })).arrayBuffer());
+    const before = await edit();
+    const registry = await openTaskRegistry(nc);
+    const original = await registry.get("global");
+    assert.ok(original);
+    await registry.put({ ...original, embedding: original.embedding.map((v) => -3 * v + 0.5) });
+    try {
+      await waitFor(async () => !(await edit()).equals(before), { timeoutMs: 5000, intervalMs: 50, description: "edit reflects the new embedding" });
+      // A brand-new task is usable by name too.
+      await registry.put({ ...original, id: 99, name: "contour-test", embedding: original.embedding });
+      await waitFor(async () => (await postEdit(sys.httpUrl, { image, instruction: "outline the circle", task: "contour-test", steps: "2" })).status === 200, { timeoutMs: 5000, intervalMs: 50 });
+    } finally {
+      await registry.put(original);
+      await registry.delete("contour-test");
+    }
+    await waitFor(async () => (await edit()).equals(before), { timeoutMs: 5000, intervalMs: 50, description: "restored embedding gives the original bytes" });
+  });
+
+  test("grpc - EditStream reports every step, then the result", async () => {
+    const client = createClient(EditorService, sys.grpcAddress);
+    try {
+      const events = [];
+      for await (const ev of client.editStream({ edit: { image: await sceneBytes(), instruction: "invert the colors", task: "filter", steps: 4, seed: 1 } }, { deadlineMs: 30000 })) {
+        events.push(ev.event);
+      }
+      const progress = events.filter((e) => e.case === "progress").map((e) => (e.case === "progress" ? e.value.step : -1));
+      assert.deepEqual(progress, [1, 2, 3, 4]);
+      const last = events.at(-1);
+      assert.equal(last?.case, "result");
+      if (last?.case === "result") {
+        assert.equal(last.value.task, "filter");
+        assert.equal((await sharp(last.value.image).metadata()).width, 64);
+      }
+    } finally {
+      client.close();
+    }
+  });
+
+  test("deadline - a passed deadline gives 504 and the denoising loop stops", async () => {
+    const sub = nc.subscribe("emuedit.latents.>");
+    const steps: number[] = [];
+    const subjects = new Set<string>();
+    const collecting = (async () => {
+      for await (const m of sub) {
+        subjects.add(m.subject);
+        steps.push(Number(m.headers?.get("Emuedit-Step")));
+      }
+    })();
+    await nc.flush();
+    const res = await postEdit(sys.httpUrl, { image: await sceneBytes(), instruction: "make it darker", task: "global", steps: "150", timeout_ms: "400" });
+    assert.equal(res.status, 504);
+    assert.equal((await errorBody(res)).code, "deadline_exceeded");
+    const countAtReply = steps.length;
+    await new Promise((r) => setTimeout(r, 1000));
+    sub.unsubscribe();
+    await collecting;
+    assert.equal(subjects.size, 1, "one edit ran");
+    assert.ok(Math.max(...steps, 0) < 150, `the loop stopped early (last step ${Math.max(...steps, 0)})`);
+    assert.ok(steps.length - countAtReply <= 2, `at most the in-flight step finished after the reply (${steps.length - countAtReply})`);
+  });
+});

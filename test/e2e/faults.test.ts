@@ -1,0 +1,39 @@
+// Faults injected into a running system: a model service killed, NATS gone.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { launchSystem, type RunningSystem } from "@emuedit/launcher";
+import { errorBody, FIXTURE_MODEL, postEdit, sceneBytes } from "./helpers.js";
+
+let sys: RunningSystem;
+
+before(async () => {
+  sys = await launchSystem({ modelDir: FIXTURE_MODEL, privateNats: true, onLine: () => undefined });
+});
+
+after(async () => {
+  await sys?.stop();
+});
+
+describe("faults", () => {
+  for (const victim of ["vae", "text-encoder", "unet"] as const) {
+    test(`faults - ${victim} killed: 503 with Retry-After within the deadline, then recovery`, async () => {
+      await sys.kill(victim);
+      const started = Date.now();
+      const res = await postEdit(sys.httpUrl, { image: await sceneBytes(), instruction: "make the circle blue", steps: "2", timeout_ms: "10000" });
+      const elapsed = Date.now() - started;
+      assert.equal(res.status, 503, await res.clone().text());
+      assert.ok(Number(res.headers.get("retry-after")) > 0, "Retry-After set");
+      assert.equal((await errorBody(res)).code, "unavailable");
+      assert.ok(elapsed < 10000, `answered in ${elapsed} ms, inside the 10 s deadline`);
+
+      const ready = await fetch(`${sys.httpUrl}/readyz`);
+      assert.equal(ready.status, 503);
+      const checks = ((await ready.json()) as { checks: Record<string, string> }).checks;
+      assert.notEqual(checks[victim], "SERVING");
+
+      await sys.restart(victim);
+      const again = await postEdit(sys.httpUrl, { image: await sceneBytes(), instruction: "make the circle blue", steps: "2", timeout_ms: "20000" });
+      assert.equal(again.status, 200, await again.clone().text());
+    });
+  }
+});

@@ -1,0 +1,40 @@
+// Shared pieces of the end-to-end suites: the fixture model, test images, multipart requests.
+import path from "node:path";
+import sharp from "sharp";
+import { REPO_ROOT } from "@emuedit/launcher";
+
+export const FIXTURE_MODEL = path.join(REPO_ROOT, "models", "fixture-tiny");
+
+/** A 64x64 synthetic-world scene: gray background, a red circle. */
+export async function sceneBytes(format: "png" | "jpeg" | "webp" = "png", size = 64): Promise<Buffer> {
+  const r = Math.round(size / 5);
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}">
+    <rect width="100%" height="100%" fill="rgb(128,128,128)"/>
+    <circle cx="${size / 2}" cy="${size / 2}" r="${r}" fill="rgb(220,40,40)"/></svg>`;
+  return sharp(Buffer.from(svg)).toFormat(format).toBuffer();
+}
+
+export interface EditForm {
+  image?: Buffer | Uint8Array;
+  filename?: string;
+  [field: string]: string | Buffer | Uint8Array | undefined;
+}
+
+export function editForm(fields: EditForm): FormData {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) {
+    if (v === undefined || k === "filename") continue;
+    if (k === "image") form.append("image", new Blob([v as Uint8Array]), fields.filename ?? "in.png");
+    else form.append(k, String(v));
+  }
+  return form;
+}
+
+export async function postEdit(url: string, fields: EditForm, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${url}/v1/edits`, { method: "POST", body: editForm(fields), headers });
+}
+
+export async function errorBody(res: Response): Promise<{ code: string; message: string; details?: Record<string, unknown> }> {
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  return body.error;
+}

@@ -1,0 +1,43 @@
+"""The trainable editing model: text encoder + task embeddings + UNet + task classifier."""
+from __future__ import annotations
+
+import copy
+from typing import Optional
+
+import torch
+import torch.nn as nn
+
+from .models import Config, TaskClassifier, TextEncoder, UNet
+
+
+class Editor(nn.Module):
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.cfg = cfg
+        self.text = TextEncoder(cfg)
+        self.unet = UNet(cfg)
+        self.tasks = nn.Embedding(cfg.num_tasks, cfg.task_dim)
+        nn.init.normal_(self.tasks.weight, std=1.0)
+        self.classifier = TaskClassifier(cfg)
+
+    def denoise(self, sample: torch.Tensor, t: torch.Tensor, hidden: torch.Tensor,
+                task_emb: Optional[torch.Tensor]) -> torch.Tensor:
+        return self.unet(sample, t, hidden, task_emb if self.cfg.use_task else None)
+
+
+class EMA:
+    """Exponential moving average of a module's parameters (warm-up: decay grows with steps)."""
+
+    def __init__(self, model: nn.Module, decay: float = 0.999):
+        self.model = copy.deepcopy(model).eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+        self.decay = decay
+
+    @torch.no_grad()
+    def update(self, model: nn.Module, step: int) -> None:
+        d = min(self.decay, (1 + step) / (10 + step))
+        for e, p in zip(self.model.parameters(), model.parameters()):
+            e.mul_(d).add_(p.detach(), alpha=1 - d)
+        for e, b in zip(self.model.buffers(), model.buffers()):
+            e.copy_(b)

@@ -1,0 +1,273 @@
+"""Model architectures: conv autoencoder, CLIP-like text encoder, Emu-style UNet, task classifier.
+
+Everything is plain torch ops that export cleanly to ONNX opset 14 (no nn.MultiheadAttention).
+Shapes: images [B,3,64,64] in [-1,1]; latents [B,C,16,16]; text [B,77,D]; task embedding [B,E].
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import List, Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclasses.dataclass
+class Config:
+    latent_channels: int = 8
+    vae_channels: Tuple[int, int] = (96, 128)
+    vocab_size: int = 1024
+    text_dim: int = 128
+    text_layers: int = 3
+    text_heads: int = 4
+    unet_channels: Tuple[int, int, int] = (96, 160, 192)
+    unet_heads: int = 4
+    task_dim: int = 64
+    num_tasks: int = 16
+    use_task: bool = True
+
+    @staticmethod
+    def tiny(vocab_size: int) -> "Config":
+        return Config(latent_channels=4, vae_channels=(8, 16), vocab_size=vocab_size, text_dim=32,
+                      text_layers=1, text_heads=2, unet_channels=(16, 24, 32), unet_heads=2, task_dim=16)
+
+
+# ---- autoencoder ----------------------------------------------------------------------------
+
+class ResBlock(nn.Module):
+    def __init__(self, cin: int, cout: int, temb: int = 0):
+        super().__init__()
+        self.n1 = nn.GroupNorm(min(8, cin), cin)
+        self.c1 = nn.Conv2d(cin, cout, 3, padding=1)
+        self.n2 = nn.GroupNorm(min(8, cout), cout)
+        self.c2 = nn.Conv2d(cout, cout, 3, padding=1)
+        self.t = nn.Linear(temb, cout) if temb else None
+        self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
+
+    def forward(self, x: torch.Tensor, temb: Optional[torch.Tensor] = None) -> torch.Tensor:
+        h = self.c1(F.silu(self.n1(x)))
+        if self.t is not None and temb is not None:
+            h = h + self.t(temb)[:, :, None, None]
+        h = self.c2(F.silu(self.n2(h)))
+        return self.skip(x) + h
+
+
+class Encoder(nn.Module):
+    """64x64x3 -> 16x16xC (deterministic: the posterior mode).
+
+    Space-to-depth (2x2) first, so no convolution runs at full resolution: object edges stay
+    exact at a fraction of the cost of full-resolution layers.
+    """
+
+    def __init__(self, cfg: Config):
+        super().__init__()
+        a, b = cfg.vae_channels[0], cfg.vae_channels[1]
+        self.inp = nn.Conv2d(12, a, 3, padding=1)
+        self.r1 = ResBlock(a, a)
+        self.down = nn.Conv2d(a, b, 3, stride=2, padding=1)
+        self.r2 = ResBlock(b, b)
+        self.out = nn.Conv2d(b, cfg.latent_channels, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.r1(self.inp(F.pixel_unshuffle(x, 2)))
+        h = self.r2(self.down(h))
+        return self.out(F.silu(h))
+
+
+class Decoder(nn.Module):
+    def __init__(self, cfg: Config):
+        super().__init__()
+        a, b = cfg.vae_channels[0], cfg.vae_channels[1]
+        self.inp = nn.Conv2d(cfg.latent_channels, b, 3, padding=1)
+        self.r2 = ResBlock(b, b)
+        self.r2b = ResBlock(b, b)
+        self.up = nn.Conv2d(b, a, 3, padding=1)
+        self.r1 = ResBlock(a, a)
+        self.r1b = ResBlock(a, a)
+        self.out = nn.Conv2d(a, 12, 3, padding=1)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        h = self.r2b(self.r2(self.inp(z)))
+        h = self.r1b(self.r1(self.up(F.interpolate(h, scale_factor=2.0, mode="nearest"))))
+        return F.pixel_shuffle(self.out(F.silu(h)), 2)
+
+
+class AutoEncoder(nn.Module):
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.encoder = Encoder(cfg)
+        self.decoder = Decoder(cfg)
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        z = self.encoder(x)
+        return self.decoder(z), z
+
+
+# ---- attention ------------------------------------------------------------------------------
+
+class Attention(nn.Module):
+    def __init__(self, dim: int, ctx_dim: int, heads: int):
+        super().__init__()
+        self.heads = heads
+        self.q = nn.Linear(dim, dim, bias=False)
+        self.k = nn.Linear(ctx_dim, dim, bias=False)
+        self.v = nn.Linear(ctx_dim, dim, bias=False)
+        self.o = nn.Linear(dim, dim)
+
+    def forward(self, x: torch.Tensor, ctx: torch.Tensor, mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        b, n, d = x.shape
+        h = self.heads
+        q = self.q(x).reshape(b, n, h, d // h).transpose(1, 2)
+        k = self.k(ctx).reshape(b, -1, h, d // h).transpose(1, 2)
+        v = self.v(ctx).reshape(b, -1, h, d // h).transpose(1, 2)
+        w = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(d // h))
+        if mask is not None:
+            w = w + mask
+        a = torch.matmul(w.softmax(-1), v)
+        return self.o(a.transpose(1, 2).reshape(b, n, d))
+
+
+# ---- text encoder ---------------------------------------------------------------------------
+
+class TextLayer(nn.Module):
+    def __init__(self, dim: int, heads: int):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(dim)
+        self.attn = Attention(dim, dim, heads)
+        self.ln2 = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        h = self.ln1(x)
+        x = x + self.attn(h, h, mask)
+        return x + self.mlp(self.ln2(x))
+
+
+class TextEncoder(nn.Module):
+    """CLIP-like: causal transformer, pooled output = final-LN hidden state at the first EOS."""
+
+    def __init__(self, cfg: Config, max_len: int = 77):
+        super().__init__()
+        self.tok = nn.Embedding(cfg.vocab_size, cfg.text_dim)
+        self.pos = nn.Parameter(torch.randn(max_len, cfg.text_dim) * 0.01)
+        self.layers = nn.ModuleList([TextLayer(cfg.text_dim, cfg.text_heads) for _ in range(cfg.text_layers)])
+        self.ln = nn.LayerNorm(cfg.text_dim)
+        mask = torch.full((max_len, max_len), -1e4).triu(1)
+        self.register_buffer("mask", mask, persistent=False)
+        self.eos_id = cfg.vocab_size - 1  # <|endoftext|> is the last id in CLIP's vocabulary order
+
+    def forward(self, ids: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        ids = ids.long()
+        x = self.tok(ids) + self.pos[None, : ids.shape[1]]
+        for layer in self.layers:
+            x = layer(x, self.mask)
+        x = self.ln(x)
+        # first EOS position == argmax over ids (EOS is the largest id; argmax returns the first)
+        idx = ids.argmax(-1)
+        pooled = x[torch.arange(x.shape[0]), idx]
+        return x, pooled
+
+
+class TaskClassifier(nn.Module):
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(cfg.text_dim, cfg.text_dim), nn.GELU(), nn.Linear(cfg.text_dim, cfg.num_tasks))
+
+    def forward(self, pooled: torch.Tensor) -> torch.Tensor:
+        return self.net(pooled)
+
+
+# ---- UNet -----------------------------------------------------------------------------------
+
+def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
+    half = dim // 2
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
+    a = t.float()[:, None] * freqs[None]
+    return torch.cat([torch.cos(a), torch.sin(a)], dim=-1)
+
+
+class SpatialTransformer(nn.Module):
+    """Self-attention + cross-attention to (text tokens ++ task token) + MLP on a feature map."""
+
+    def __init__(self, ch: int, ctx_dim: int, heads: int):
+        super().__init__()
+        self.norm = nn.GroupNorm(8, ch)
+        self.proj_in = nn.Linear(ch, ch)
+        self.ln1 = nn.LayerNorm(ch)
+        self.self_attn = Attention(ch, ch, heads)
+        self.ln2 = nn.LayerNorm(ch)
+        self.cross = Attention(ch, ctx_dim, heads)
+        self.ln3 = nn.LayerNorm(ch)
+        self.mlp = nn.Sequential(nn.Linear(ch, 2 * ch), nn.GELU(), nn.Linear(2 * ch, ch))
+        self.proj_out = nn.Linear(ch, ch)
+
+    def forward(self, x: torch.Tensor, ctx: torch.Tensor) -> torch.Tensor:
+        b, c, hh, ww = x.shape
+        h = self.proj_in(self.norm(x).reshape(b, c, hh * ww).transpose(1, 2))
+        n = self.ln1(h)
+        h = h + self.self_attn(n, n)
+        h = h + self.cross(self.ln2(h), ctx)
+        h = h + self.mlp(self.ln3(h))
+        h = self.proj_out(h).transpose(1, 2).reshape(b, c, hh, ww)
+        return x + h
+
+
+class UNet(nn.Module):
+    """Input [B,2C,16,16] (noisy latent ++ image latent) -> prediction [B,C,16,16].
+
+    Levels at 16, 8 and 4 px; cross-attention at 8 and 4 px. The task embedding is added to the
+    timestep embedding and appended to the text as one extra context token (Emu Edit).
+    """
+
+    def __init__(self, cfg: Config):
+        super().__init__()
+        c1, c2, c3 = cfg.unet_channels
+        C = cfg.latent_channels
+        self.cfg = cfg
+        temb = 4 * c1
+        self.temb_dim = c1
+        self.time = nn.Sequential(nn.Linear(c1, temb), nn.SiLU(), nn.Linear(temb, temb))
+        if cfg.use_task:
+            self.task_t = nn.Sequential(nn.Linear(cfg.task_dim, temb), nn.SiLU(), nn.Linear(temb, temb))
+            self.task_tok = nn.Linear(cfg.task_dim, cfg.text_dim)
+        self.inp = nn.Conv2d(2 * C, c1, 3, padding=1)
+        self.e1 = ResBlock(c1, c1, temb)
+        self.d1 = nn.Conv2d(c1, c2, 3, stride=2, padding=1)
+        self.e2 = ResBlock(c2, c2, temb)
+        self.a2 = SpatialTransformer(c2, cfg.text_dim, cfg.unet_heads)
+        self.d2 = nn.Conv2d(c2, c3, 3, stride=2, padding=1)
+        self.m1 = ResBlock(c3, c3, temb)
+        self.am = SpatialTransformer(c3, cfg.text_dim, cfg.unet_heads)
+        self.m2 = ResBlock(c3, c3, temb)
+        self.u2 = nn.Conv2d(c3, c2, 3, padding=1)
+        self.g2 = ResBlock(2 * c2, c2, temb)
+        self.ga2 = SpatialTransformer(c2, cfg.text_dim, cfg.unet_heads)
+        self.u1 = nn.Conv2d(c2, c1, 3, padding=1)
+        self.g1 = ResBlock(2 * c1, c1, temb)
+        self.out_norm = nn.GroupNorm(8, c1)
+        self.out = nn.Conv2d(c1, C, 3, padding=1)
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def forward(self, sample: torch.Tensor, timestep: torch.Tensor, text: torch.Tensor,
+                task: Optional[torch.Tensor] = None) -> torch.Tensor:
+        t = self.time(timestep_embedding(timestep, self.temb_dim))
+        ctx = text
+        if self.cfg.use_task and task is not None:
+            t = t + self.task_t(task)
+            ctx = torch.cat([text, self.task_tok(task)[:, None]], dim=1)
+        h1 = self.e1(self.inp(sample), t)
+        h2 = self.a2(self.e2(self.d1(h1), t), ctx)
+        h = self.m1(self.d2(h2), t)
+        h = self.m2(self.am(h, ctx), t)
+        h = self.u2(F.interpolate(h, scale_factor=2.0, mode="nearest"))
+        h = self.ga2(self.g2(torch.cat([h, h2], 1), t), ctx)
+        h = self.u1(F.interpolate(h, scale_factor=2.0, mode="nearest"))
+        h = self.g1(torch.cat([h, h1], 1), t)
+        return self.out(F.silu(self.out_norm(h)))
+
+
+def count_params(m: nn.Module) -> int:
+    return sum(p.numel() for p in m.parameters())

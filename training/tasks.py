@@ -1,0 +1,243 @@
+"""The 16 editing tasks (Emu Edit's groups on the synthetic world), their instructions and targets.
+
+Each task has templated paraphrases; templates whose index % 4 == 3 are the held-out phrasings
+(never trained on). make_example() draws (input, target, instruction) for a task from a generator.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from . import world as W
+
+Example = Tuple[np.ndarray, np.ndarray, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskDef:
+    name: str
+    group: str
+    description: str
+    templates: Dict[str, List[str]]  # variant -> templates
+
+
+def _t(*xs: str) -> List[str]:
+    return list(xs)
+
+
+TASKS: List[TaskDef] = [
+    TaskDef("add", "region", "Add a new object of a named colour and shape at a named position.", {"": _t(
+        "add a {color} {shape} at the {pos}", "put a {color} {shape} in the {pos}", "draw a {color} {shape} at the {pos}",
+        "place a {color} {shape} at the {pos}", "insert a {color} {shape} in the {pos}", "there should be a {color} {shape} at the {pos}",
+        "add a {color} {shape} to the {pos}", "please add a {color} {shape} in the {pos} of the image")}),
+    TaskDef("remove", "region", "Remove an object; the background shows where it was.", {"": _t(
+        "remove the {obj}", "delete the {obj}", "erase the {obj}", "get rid of the {obj}",
+        "take away the {obj}", "take the {obj} out", "make the {obj} disappear", "remove the {obj} from the picture")}),
+    TaskDef("local", "region", "Recolour one object.", {"": _t(
+        "make the {obj} {color}", "change the {obj} to {color}", "recolor the {obj} {color}", "turn the {obj} {color}",
+        "paint the {obj} {color}", "colour the {obj} {color}", "change the colour of the {obj} to {color}", "the {obj} should be {color}")}),
+    TaskDef("texture", "region", "Give one object a striped, checkered or dotted texture.", {"": _t(
+        "make the {obj} {tex}", "give the {obj} a {texn} pattern", "add a {texn} texture to the {obj}", "turn the {obj} {tex}",
+        "cover the {obj} with a {texn} pattern", "the {obj} should be {tex}", "apply a {texn} texture to the {obj}", "change the {obj} to {tex}")}),
+    TaskDef("background", "region", "Recolour the background, keeping the objects.", {"": _t(
+        "make the background {color}", "change the background to {color}", "set the background colour to {color}", "paint the background {color}",
+        "turn the background {color}", "use a {color} background", "recolor the background {color}", "the background should be {color}")}),
+    TaskDef("global", "freeform", "Change the whole image: brighter, darker or more contrast.", {
+        "brighter": _t("make the image brighter", "brighten the picture", "increase the brightness", "make it brighter",
+                       "lighten the image", "more light please", "turn up the brightness", "make everything brighter"),
+        "darker": _t("make the image darker", "darken the picture", "decrease the brightness", "make it darker",
+                     "dim the image", "less light please", "turn down the brightness", "make everything darker"),
+        "contrast": _t("increase the contrast", "add more contrast", "make the image more contrasty", "boost the contrast",
+                       "give it more contrast", "raise the contrast", "more contrast please", "make the contrast stronger")}),
+    TaskDef("style", "freeform", "Restyle the image: pixel art, posterized, or cartoon outlines.", {
+        "pixelate": _t("pixelate the image", "make it pixel art", "turn the picture into pixel art", "make it look pixelated",
+                       "apply a pixelation effect", "render it as big pixels", "give it a retro pixel look", "convert to pixel art style"),
+        "posterize": _t("posterize the image", "make it look like a poster", "apply a posterize effect", "reduce the colours to a poster look",
+                        "give it a pop art poster style", "make it a flat poster", "use a posterized style", "turn it into a poster"),
+        "cartoon": _t("make it look like a cartoon", "cartoonify the picture", "give it a cartoon style", "draw black outlines around the shapes",
+                      "apply a comic style", "make it a comic drawing", "turn it into a cartoon", "outline the shapes in black like a cartoon")}),
+    TaskDef("text", "freeform", "Write a word on the image, at the top or the bottom.", {"": _t(
+        "write {word} at the {tb}", "add the text {word} at the {tb}", "put the word {word} at the {tb}", "write the word {word} on the {tb}",
+        "add a caption {word} at the {tb}", "type {word} at the {tb}", "label the image {word} at the {tb}", "print {word} at the {tb} of the picture")}),
+    TaskDef("detect", "vision", "Draw a 2-px pure green box just outside one object's bounding box.", {"": _t(
+        "detect the {obj}", "draw a box around the {obj}", "find the {obj}", "put a bounding box on the {obj}",
+        "locate the {obj}", "mark the {obj} with a box", "highlight the {obj} with a green box", "where is the {obj}")}),
+    TaskDef("segment", "vision", "Segment one object: its pixels white, everything else black.", {"": _t(
+        "segment the {obj}", "make a mask of the {obj}", "show the mask for the {obj}", "isolate the {obj} as a mask",
+        "create a segmentation mask of the {obj}", "cut out the {obj} as a white mask", "give me the {obj} mask", "segment out the {obj}")}),
+    TaskDef("color", "vision", "Colour filters: invert, grayscale or blur the whole image.", {
+        "invert": _t("invert the colors", "invert the image", "make a negative of the picture", "apply an invert filter",
+                     "reverse the colours", "turn it into a negative", "negate the colors", "show the photo negative"),
+        "grayscale": _t("make it grayscale", "convert to black and white", "remove the colors", "apply a grayscale filter",
+                        "desaturate the image", "make it gray", "turn the picture black and white", "drain all the colour"),
+        "blur": _t("blur the image", "make it blurry", "apply a blur filter", "soften the picture",
+                   "add some blur", "make everything fuzzy", "blur it", "defocus the image")}),
+    TaskDef("edges", "vision", "Edge map: object boundaries (2 px) white on black.", {"": _t(
+        "show the edges", "extract the edges", "make an edge map", "detect all edges",
+        "turn the image into an edge map", "draw only the edges", "give me the edge image", "trace the edges in white")}),
+    TaskDef("depth", "vision", "Depth-like map: background dark, objects gray by size (bigger is nearer, brighter).", {"": _t(
+        "estimate the depth", "make a depth map", "show the depth", "turn the image into a depth map",
+        "predict depth", "give me the depth image", "convert it to a depth map", "compute the depth map")}),
+    TaskDef("sketch", "vision", "Image to line drawing: objects become 2-px outlines in their colour.", {"": _t(
+        "turn it into a sketch", "make a line drawing", "sketch the image", "convert the shapes to outlines",
+        "draw it as a sketch", "make the shapes hollow", "turn the picture into a line drawing", "show only the outlines of the shapes")}),
+    TaskDef("sketch_to_image", "vision", "Line drawing to image: fill the outlines with their colour.", {"": _t(
+        "fill in the sketch", "turn the sketch into an image", "colour in the drawing", "fill the shapes",
+        "make the outlines solid", "render the line drawing", "paint inside the lines", "complete the sketch with colour")}),
+    TaskDef("deblur", "vision", "Blurred image to sharp image (the inverse of the blur filter).", {"": _t(
+        "deblur the image", "sharpen the image", "make it sharp", "remove the blur",
+        "unblur the picture", "make it crisp", "fix the blur", "bring it into focus")}),
+]
+TASK_NAMES = [t.name for t in TASKS]
+TASK_INDEX = {n: i for i, n in enumerate(TASK_NAMES)}
+
+# unseen task for task inversion; not in the 16 and not in the text corpus used for training
+CONTOUR = TaskDef("contour", "vision", "1-px white outline of one object on black.", {"": _t(
+    "outline the {obj}", "draw the contour of the {obj}", "trace the {obj}", "contour of the {obj}")})
+
+
+def templates(task: TaskDef, variant: str, split: str) -> List[str]:
+    ts = task.templates[variant]
+    return [t for i, t in enumerate(ts) if (i % 4 == 3) == (split == "test")]
+
+
+def _ref(o: W.Obj, rng: np.random.Generator) -> str:
+    return f"{o.color} {o.shape}" if rng.random() < 0.5 else o.shape
+
+
+def _fill(tpl: str, **kw: str) -> str:
+    return tpl.format(**{k: v for k, v in kw.items()}) if "{" in tpl else tpl
+
+
+def _pick(rng: np.random.Generator, xs: List[str]) -> str:
+    return xs[int(rng.integers(len(xs)))]
+
+
+def contour_target(scene: W.Scene, o: W.Obj) -> np.ndarray:
+    out = np.zeros((W.SIZE, W.SIZE, 3), np.uint8)
+    out[W.outline(W.obj_mask(o), 1)] = 255
+    return out
+
+
+def make_example(task: str, rng: np.random.Generator, split: str = "train") -> Example:
+    """(input uint8 [64,64,3], target uint8 [64,64,3], instruction) for one task."""
+    td = CONTOUR if task == "contour" else TASKS[TASK_INDEX[task]]
+    variant = _pick(rng, list(td.templates))
+    tpl = _pick(rng, templates(td, variant, split))
+    scene = W.random_scene(rng, 1, 2 if task == "add" else 3)
+    src = W.render(scene)
+    o = scene.objs[int(rng.integers(len(scene.objs)))]
+    ref = _ref(o, rng)
+    m = W.obj_mask(o)
+    kw: Dict[str, str] = {"obj": ref}
+    if task == "add":
+        while True:
+            shape = _pick(rng, [s for s in W.SHAPES if s not in {p.shape for p in scene.objs}])
+            color = _pick(rng, [c for c in W.COLOR_NAMES if c != scene.bg and c not in {p.color for p in scene.objs}])
+            free = [p for p, (cx, cy) in W.POSITIONS.items()
+                    if W.fits(scene, W.Obj(shape, color, W.CELL_CENTERS[cx], W.CELL_CENTERS[cy], W.ADD_SIZE))]
+            if free:
+                break
+            scene = W.random_scene(rng, 1, 1)
+            src = W.render(scene)
+        pos = _pick(rng, free)
+        cx, cy = W.POSITIONS[pos]
+        t = scene.copy()
+        t.objs.append(W.Obj(shape, color, W.CELL_CENTERS[cx], W.CELL_CENTERS[cy], W.ADD_SIZE))
+        return src, W.render(t), _fill(tpl, color=color, shape=shape, pos=pos)
+    if task == "remove":
+        t = scene.copy()
+        t.objs = [p for p in t.objs if p.shape != o.shape]
+        return src, W.render(t), _fill(tpl, **kw)
+    if task == "local":
+        color = _pick(rng, [c for c in W.COLOR_NAMES if c != scene.bg and c not in {p.color for p in scene.objs}])
+        t = scene.copy()
+        next(p for p in t.objs if p.shape == o.shape).color = color
+        return src, W.render(t), _fill(tpl, color=color, **kw)
+    if task == "texture":
+        tex = _pick(rng, W.TEXTURES)
+        t = scene.copy()
+        next(p for p in t.objs if p.shape == o.shape).texture = tex
+        texn = {"striped": "stripe", "checkered": "checkerboard", "dotted": "polka dot"}[tex]
+        return src, W.render(t), _fill(tpl, tex=tex, texn=texn, **kw)
+    if task == "background":
+        color = _pick(rng, [c for c in W.COLOR_NAMES if c != scene.bg and c not in {p.color for p in scene.objs}])
+        t = scene.copy()
+        t.bg = color
+        return src, W.render(t), _fill(tpl, color=color)
+    if task == "global":
+        return src, W.adjust(src, variant), tpl
+    if task == "style":
+        if variant == "pixelate":
+            return src, W.pixelate(src), tpl
+        if variant == "posterize":
+            return src, W.posterize(src), tpl
+        tgt = src.copy()
+        for p in scene.objs:
+            tgt[W.outline(W.obj_mask(p), 2)] = W.COLORS["black"] if scene.bg != "black" else W.COLORS["white"]
+        return src, tgt, tpl
+    if task == "text":
+        word, tb = _pick(rng, W.WORDS), _pick(rng, ["top", "bottom"])
+        tgt = src.copy()
+        tgt[W.text_layer(word, tb)] = W.COLORS["white"] if scene.bg in ("black", "blue", "purple") else W.COLORS["black"]
+        return src, tgt, _fill(tpl, word=word.lower(), tb=tb)
+    if task == "detect":
+        x0, y0, x1, y1 = o.bbox()
+        box = np.zeros((W.SIZE, W.SIZE), bool)
+        box[y0 - 2:y1 + 2, x0 - 2:x1 + 2] = True
+        box[y0:y1, x0:x1] = False
+        tgt = src.copy()
+        tgt[box] = W.DETECT_GREEN
+        return src, tgt, _fill(tpl, **kw)
+    if task == "segment":
+        tgt = np.zeros_like(src)
+        tgt[m] = 255
+        return src, tgt, _fill(tpl, **kw)
+    if task == "color":
+        f = {"invert": W.invert, "grayscale": W.grayscale, "blur": W.box_blur}[variant]
+        return src, f(src), tpl
+    if task == "edges":
+        tgt = np.zeros_like(src)
+        for p in scene.objs:
+            tgt[W.outline(W.obj_mask(p), 2)] = 255
+        return src, tgt, tpl
+    if task == "depth":
+        tgt = np.full_like(src, 30)
+        for p in scene.objs:
+            tgt[W.obj_mask(p)] = int(round(80 + 175 * (p.size - 12) / 16))
+        return src, tgt, tpl
+    if task in ("sketch", "sketch_to_image"):
+        sk = np.empty_like(src)
+        sk[:] = W.COLORS[scene.bg]
+        for p in scene.objs:
+            sk[W.outline(W.obj_mask(p), 2)] = W.COLORS[p.color]
+        return (src, sk, tpl) if task == "sketch" else (sk, src, tpl)
+    if task == "deblur":
+        return W.box_blur(src), src, tpl
+    if task == "contour":
+        return src, contour_target(scene, o), _fill(tpl, **kw)
+    raise ValueError(task)
+
+
+def corpus(split: str = "train", include_contour: bool = False) -> List[str]:
+    """Every instruction the templates can produce for a split (the BPE training corpus)."""
+    out: List[str] = []
+    tds = TASKS + ([CONTOUR] if include_contour else [])
+    objs = [s for s in W.SHAPES] + [f"{c} {s}" for c in W.COLOR_NAMES for s in W.SHAPES]
+    for td in tds:
+        for variant in td.templates:
+            for tpl in templates(td, variant, split):
+                for obj in objs:
+                    out.append(tpl.format(
+                        obj=obj, color=obj.split()[0] if " " in obj else "red", shape=obj.split()[-1],
+                        pos=list(W.POSITIONS)[len(out) % 9], tex=W.TEXTURES[len(out) % 3],
+                        texn=["stripe", "checkerboard", "polka dot"][len(out) % 3],
+                        word=W.WORDS[len(out) % len(W.WORDS)].lower(), tb=["top", "bottom"][len(out) % 2]))
+    return out
+
+
+def task_examples(name: str, n: int = 3) -> List[str]:
+    rng = np.random.default_rng(1234 + TASK_INDEX.get(name, 99))
+    return [make_example(name, rng, "train")[2] for _ in range(n)]
