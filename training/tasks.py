@@ -121,52 +121,73 @@ def contour_target(scene: W.Scene, o: W.Obj) -> np.ndarray:
     return out
 
 
+REGION_TASKS = ("add", "remove", "local", "texture", "background")
+
+
+def region_edit(task: str, scene: W.Scene, rng: np.random.Generator, split: str = "train") -> Optional[Tuple[W.Scene, str]]:
+    """Apply a region task to a scene description: (edited scene, instruction), or None if impossible."""
+    td = TASKS[TASK_INDEX[task]]
+    tpl = _pick(rng, templates(td, "", split))
+    used_colors = {p.color for p in scene.objs}
+    free_colors = [c for c in W.COLOR_NAMES if c != scene.bg and c not in used_colors]
+    t = scene.copy()
+    if task == "add":
+        shapes = [s for s in W.SHAPES if s not in {p.shape for p in scene.objs}]
+        if not shapes or not free_colors:
+            return None
+        shape, color = _pick(rng, shapes), _pick(rng, free_colors)
+        free = [p for p, (cx, cy) in W.POSITIONS.items()
+                if W.fits(scene, W.Obj(shape, color, W.CELL_CENTERS[cx], W.CELL_CENTERS[cy], W.ADD_SIZE))]
+        if not free:
+            return None
+        pos = _pick(rng, free)
+        cx, cy = W.POSITIONS[pos]
+        t.objs.append(W.Obj(shape, color, W.CELL_CENTERS[cx], W.CELL_CENTERS[cy], W.ADD_SIZE))
+        return t, _fill(tpl, color=color, shape=shape, pos=pos)
+    if task == "background":
+        if not free_colors:
+            return None
+        color = _pick(rng, free_colors)
+        t.bg = color
+        return t, _fill(tpl, color=color)
+    if not scene.objs:
+        return None
+    o = t.objs[int(rng.integers(len(t.objs)))]
+    ref = _ref(o, rng)
+    if task == "remove":
+        t.objs = [p for p in t.objs if p is not o]
+        return t, _fill(tpl, obj=ref)
+    if task == "local":
+        if not free_colors:
+            return None
+        color = _pick(rng, free_colors)
+        o.color = color
+        return t, _fill(tpl, color=color, obj=ref)
+    if task == "texture":
+        tex = _pick(rng, W.TEXTURES)
+        o.texture = tex
+        texn = {"striped": "stripe", "checkered": "checkerboard", "dotted": "polka dot"}[tex]
+        return t, _fill(tpl, tex=tex, texn=texn, obj=ref)
+    raise ValueError(task)
+
+
 def make_example(task: str, rng: np.random.Generator, split: str = "train") -> Example:
     """(input uint8 [64,64,3], target uint8 [64,64,3], instruction) for one task."""
+    if task in REGION_TASKS:
+        while True:
+            scene = W.random_scene(rng, 1, 2 if task == "add" else 3)
+            r = region_edit(task, scene, rng, split)
+            if r is not None:
+                return W.render(scene), W.render(r[0]), r[1]
     td = CONTOUR if task == "contour" else TASKS[TASK_INDEX[task]]
     variant = _pick(rng, list(td.templates))
     tpl = _pick(rng, templates(td, variant, split))
-    scene = W.random_scene(rng, 1, 2 if task == "add" else 3)
+    scene = W.random_scene(rng, 1, 3)
     src = W.render(scene)
     o = scene.objs[int(rng.integers(len(scene.objs)))]
     ref = _ref(o, rng)
     m = W.obj_mask(o)
     kw: Dict[str, str] = {"obj": ref}
-    if task == "add":
-        while True:
-            shape = _pick(rng, [s for s in W.SHAPES if s not in {p.shape for p in scene.objs}])
-            color = _pick(rng, [c for c in W.COLOR_NAMES if c != scene.bg and c not in {p.color for p in scene.objs}])
-            free = [p for p, (cx, cy) in W.POSITIONS.items()
-                    if W.fits(scene, W.Obj(shape, color, W.CELL_CENTERS[cx], W.CELL_CENTERS[cy], W.ADD_SIZE))]
-            if free:
-                break
-            scene = W.random_scene(rng, 1, 1)
-            src = W.render(scene)
-        pos = _pick(rng, free)
-        cx, cy = W.POSITIONS[pos]
-        t = scene.copy()
-        t.objs.append(W.Obj(shape, color, W.CELL_CENTERS[cx], W.CELL_CENTERS[cy], W.ADD_SIZE))
-        return src, W.render(t), _fill(tpl, color=color, shape=shape, pos=pos)
-    if task == "remove":
-        t = scene.copy()
-        t.objs = [p for p in t.objs if p.shape != o.shape]
-        return src, W.render(t), _fill(tpl, **kw)
-    if task == "local":
-        color = _pick(rng, [c for c in W.COLOR_NAMES if c != scene.bg and c not in {p.color for p in scene.objs}])
-        t = scene.copy()
-        next(p for p in t.objs if p.shape == o.shape).color = color
-        return src, W.render(t), _fill(tpl, color=color, **kw)
-    if task == "texture":
-        tex = _pick(rng, W.TEXTURES)
-        t = scene.copy()
-        next(p for p in t.objs if p.shape == o.shape).texture = tex
-        texn = {"striped": "stripe", "checkered": "checkerboard", "dotted": "polka dot"}[tex]
-        return src, W.render(t), _fill(tpl, tex=tex, texn=texn, **kw)
-    if task == "background":
-        color = _pick(rng, [c for c in W.COLOR_NAMES if c != scene.bg and c not in {p.color for p in scene.objs}])
-        t = scene.copy()
-        t.bg = color
-        return src, W.render(t), _fill(tpl, color=color)
     if task == "global":
         return src, W.adjust(src, variant), tpl
     if task == "style":

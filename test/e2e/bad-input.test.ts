@@ -1,6 +1,7 @@
 // Every bad request gets a 4xx with {error: {code, message}}, and the system keeps serving.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import http from "node:http";
 import sharp from "sharp";
 import { launchSystem, type RunningSystem } from "@emuedit/launcher";
 import { errorBody, FIXTURE_MODEL, postEdit, sceneBytes } from "./helpers.js";
@@ -88,8 +89,45 @@ describe("bad input", () => {
   });
 
   test("body - oversized body is 413 before it is read", async () => {
-    const big = Buffer.alloc(3 * 1024 * 1024, 1);
-    await expectError(await postEdit(sys.httpUrl, { image: big, instruction: "make the circle blue" }), 413, "payload_too_large");
+    // Raw HTTP: the server answers as soon as it sees Content-Length, while the client is still
+    // uploading; fetch() would report the aborted upload instead of the response.
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(`${sys.httpUrl}/v1/edits`, {
+        method: "POST",
+        headers: { "content-type": "multipart/form-data; boundary=x", "content-length": String(3 * 1024 * 1024) },
+      });
+      req.on("response", (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => (text += c.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on("error", (err) => (String(err).includes("EPIPE") || String(err).includes("ECONNRESET") ? undefined : reject(err)));
+      req.write(Buffer.alloc(64 * 1024, 1));
+    });
+    assert.equal(status, 413);
+    assert.equal((JSON.parse(body) as { error: { code: string } }).error.code, "payload_too_large");
+  });
+
+  test("body - a body that grows past the limit without Content-Length is 413 too", async () => {
+    const { status } = await new Promise<{ status: number }>((resolve, reject) => {
+      const req = http.request(`${sys.httpUrl}/v1/edits`, { method: "POST", headers: { "content-type": "multipart/form-data; boundary=x", "transfer-encoding": "chunked" } });
+      req.on("response", (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0 });
+      });
+      req.on("error", (err) => (String(err).includes("EPIPE") || String(err).includes("ECONNRESET") ? undefined : reject(err)));
+      const chunk = Buffer.alloc(256 * 1024, 1);
+      let sent = 0;
+      const pump = () => {
+        while (sent < 4 * 1024 * 1024 && !req.destroyed) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once("drain", pump);
+        }
+        req.end();
+      };
+      pump();
+    });
+    assert.equal(status, 413);
   });
 
   test("body - malformed JSON and unsupported content type", async () => {

@@ -164,7 +164,7 @@ describe("edit api", () => {
     const client = createClient(EditorService, sys.grpcAddress);
     try {
       const events = [];
-      for await (const ev of client.editStream({ edit: { image: await sceneBytes(), instruction: "invert the colors", task: "filter", steps: 4, seed: 1 } }, { deadlineMs: 30000 })) {
+      for await (const ev of client.editStream({ edit: { image: await sceneBytes(), instruction: "invert the colors", task: "color", steps: 4, seed: 1 } }, { deadlineMs: 30000 })) {
         events.push(ev.event);
       }
       const progress = events.filter((e) => e.case === "progress").map((e) => (e.case === "progress" ? e.value.step : -1));
@@ -172,7 +172,7 @@ describe("edit api", () => {
       const last = events.at(-1);
       assert.equal(last?.case, "result");
       if (last?.case === "result") {
-        assert.equal(last.value.task, "filter");
+        assert.equal(last.value.task, "color");
         assert.equal((await sharp(last.value.image).metadata()).width, 64);
       }
     } finally {

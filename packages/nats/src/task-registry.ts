@@ -1,4 +1,4 @@
-import type { NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection, Status } from "@nats-io/transport-node";
 import { JetStreamApiCodes, JetStreamApiError, StorageType } from "@nats-io/jetstream";
 import { Kvm, KvWatchInclude, type KV, type KvWatchOptions } from "@nats-io/kv";
 import { TaskEntryFormatError } from "./errors.js";
@@ -38,7 +38,11 @@ export interface TaskRegistry {
   /** All tasks, ordered by id. */
   list(options?: TaskListOptions): Promise<TaskEntry[]>;
   delete(name: string): Promise<void>;
-  /** Changes in revision order; ends on abort or when the underlying watcher stops. */
+  /**
+   * Changes in revision order. Ends on abort, when the connection reconnects, or when the
+   * underlying watcher stops: re-watch from the last seen revision + 1 (TaskCache does).
+   * The bucket keeps one revision per key, so a late watcher sees only a key's newest change.
+   */
   watch(options?: TaskWatchOptions): AsyncIterable<TaskChange>;
   /** The bucket's latest revision (0 when empty): list() then watch({ fromRevision: r + 1 }) misses nothing. */
   revision(): Promise<number>;
@@ -74,28 +78,49 @@ export async function openTaskRegistry(nc: NatsConnection, options: TaskRegistry
       options.fromRevision !== undefined && options.fromRevision > 0
         ? { resumeFromRevision: options.fromRevision }
         : { include: KvWatchInclude.UpdatesOnly };
-    const iterator = await kv.watch(watchOptions);
-    const stop = () => iterator.stop();
-    signal?.addEventListener("abort", stop, { once: true });
-    if (signal?.aborted) stop();
+    // The watch's ordered consumer does not reliably recover from a server restart (its reset
+    // request, or a create request in flight when the server died, times out after the request
+    // timeout), so the watch ends on reconnect and the caller re-watches from its last revision.
+    const interrupted = new AbortController();
+    const interrupt = () => interrupted.abort();
+    signal?.addEventListener("abort", interrupt, { once: true });
+    const statuses = nc.status() as AsyncIterable<Status> & { stop?(): void };
+    void (async () => {
+      for await (const status of statuses) {
+        if (status.type === "reconnect") return interrupt();
+      }
+    })();
+    const ended = new Promise<null>((resolve) => interrupted.signal.addEventListener("abort", () => resolve(null), { once: true }));
     try {
-      for await (const e of iterator) {
-        const name = e.key;
-        if (e.operation !== "PUT") {
-          yield { op: "DEL", name, revision: e.revision };
-          continue;
+      const pending = kv.watch(watchOptions);
+      const iterator = await Promise.race([pending, ended]);
+      if (iterator === null) {
+        pending.then((late) => late.stop(), () => undefined);
+        return;
+      }
+      void ended.then(() => iterator.stop());
+      try {
+        for await (const e of iterator) {
+          const name = e.key;
+          if (e.operation !== "PUT") {
+            yield { op: "DEL", name, revision: e.revision };
+            continue;
+          }
+          try {
+            validateTaskName(name);
+            yield { op: "PUT", name, task: decodeTaskEntry(name, e.value), revision: e.revision };
+          } catch (err) {
+            const error = err instanceof TaskEntryFormatError ? err : new TaskEntryFormatError(`task key ${JSON.stringify(name)} is invalid`, { cause: err });
+            yield { op: "PUT", name, error, revision: e.revision };
+          }
         }
-        try {
-          validateTaskName(name);
-          yield { op: "PUT", name, task: decodeTaskEntry(name, e.value), revision: e.revision };
-        } catch (err) {
-          const error = err instanceof TaskEntryFormatError ? err : new TaskEntryFormatError(`task key ${JSON.stringify(name)} is invalid`, { cause: err });
-          yield { op: "PUT", name, error, revision: e.revision };
-        }
+      } finally {
+        iterator.stop();
       }
     } finally {
-      signal?.removeEventListener("abort", stop);
-      stop();
+      signal?.removeEventListener("abort", interrupt);
+      statuses.stop?.();
+      interrupt();
     }
   }
 
@@ -114,7 +139,9 @@ export async function openTaskRegistry(nc: NatsConnection, options: TaskRegistry
       }
       return { created, kept };
     },
-    put: (task) => kv.put(validateTaskName(task.name), encodeTaskEntry(task)),
+    async put(task) {
+      return await kv.put(validateTaskName(task.name), encodeTaskEntry(task));
+    },
     get,
     async list(options = {}) {
       const tasks: TaskEntry[] = [];
@@ -129,7 +156,9 @@ export async function openTaskRegistry(nc: NatsConnection, options: TaskRegistry
       }
       return tasks.sort((a, b) => a.id - b.id);
     },
-    delete: (name) => kv.delete(validateTaskName(name)),
+    async delete(name) {
+      await kv.delete(validateTaskName(name));
+    },
     watch: (options) => watch(options),
     async revision() {
       return (await kv.status()).streamInfo.state.last_seq;

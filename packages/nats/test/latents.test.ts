@@ -34,8 +34,11 @@ describe("latents", () => {
     await server?.stop();
   });
 
-  test("connection - natsReady is true while connected", async () => {
+  test("connection - natsReady is true while connected and false once closed", async () => {
     assert.equal(await natsReady(nc), true);
+    const other = await connectNats(server.url, { name: "closing" });
+    await other.close();
+    assert.equal(await natsReady(other), false);
   });
 
   test("publish - fails with a hint while the stream does not exist", async () => {

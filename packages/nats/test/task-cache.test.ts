@@ -57,6 +57,8 @@ describe("task cache", () => {
     const cache = createTaskCache(registry, { minBackoffMs: 50, maxBackoffMs: 500, onError: (e) => errors.push(e) });
     caches.push(cache);
     await cache.start();
+    await registry.put(task(3, "texture"));
+    await waitFor(() => cache.get("texture"), { timeoutMs: VISIBLE_WITHIN_MS, description: "watch established" });
 
     server.kill();
     await server.restart();
@@ -64,7 +66,8 @@ describe("task cache", () => {
     assert.ok(cache.get("segment"), "entries survive the outage");
 
     await registry.put(task(2, "detect"));
-    await waitFor(() => cache.get("detect"), { timeoutMs: 10_000, description: "put after restart visible" });
+    // Well under the 5 s JetStream request timeout: a watch stuck on a lost request fails this.
+    await waitFor(() => cache.get("detect"), { timeoutMs: 3000, description: "put after restart visible" });
     await registry.delete("segment");
     await waitFor(() => cache.get("segment") === undefined, { timeoutMs: VISIBLE_WITHIN_MS, description: "delete after restart visible" });
   });

@@ -2,7 +2,7 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { startNatsServer, type NatsServerHandle } from "@emuedit/testing";
+import { startNatsServer, waitFor, type NatsServerHandle } from "@emuedit/testing";
 import {
   connectNats,
   decodeTaskEntry,
@@ -81,8 +81,11 @@ describe("task registry", () => {
         if (changes.length === 3) controller.abort();
       }
     })();
+    // history is 1: a watcher only sees the surviving message of a key, so step one change at a time.
     await registry.put(task(2, "depth"));
+    await waitFor(() => changes.length === 1, { description: "first put" });
     await registry.put({ ...task(2, "depth"), description: "v2" });
+    await waitFor(() => changes.length === 2, { description: "second put" });
     await registry.delete("depth");
     await done;
     assert.deepEqual(changes.map((c) => [c.op, c.name]), [["PUT", "depth"], ["PUT", "depth"], ["DEL", "depth"]]);

@@ -33,7 +33,9 @@ export interface WorkerInit {
 
 export type ToWorker =
   | { readonly type: "run"; readonly id: number; readonly feeds: Record<string, HostTensor>; readonly outputNames: string[] | null }
-  | { readonly type: "close" };
+  | { readonly type: "close" }
+  /** Test hook: the worker dies of an uncaught exception when its next run starts. */
+  | { readonly type: "crash-on-next-run" };
 
 export type FromWorker =
   | {

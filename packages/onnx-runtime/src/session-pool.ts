@@ -38,7 +38,11 @@ export interface RunOptions {
 
 export const DEFAULT_MAX_QUEUE = 64;
 
-/** Test hook: terminates worker `index` as if it had crashed (not part of the public surface). */
+/**
+ * Test hook (not part of the public surface): worker `index` dies of an uncaught exception when
+ * its next run starts, the JS-level crash a pool can survive. A native crash inside onnxruntime
+ * takes the whole process down; no worker pool can catch that.
+ */
 export const crashWorkerForTest = Symbol("crashWorkerForTest");
 
 export class SessionPool {
@@ -51,10 +55,12 @@ export class SessionPool {
   private readonly maxQueue: number;
   private nextId = 1;
   private closing: Promise<void> | null = null;
+  /** close() waiting for the queue and the workers to drain. */
+  private waiters: Array<() => void> = [];
 
   /** Use createSessionPool(). */
   constructor(
-    private readonly options: SessionPoolOptions,
+    options: SessionPoolOptions,
     private readonly workers: SessionWorker[],
   ) {
     const first = workers[0]!;
@@ -125,7 +131,7 @@ export class SessionPool {
   }
 
   [crashWorkerForTest](index: number): void {
-    void this.workers[index]?.terminate();
+    this.workers[index]?.crashOnNextRun();
   }
 
   private idleWorker(): SessionWorker | undefined {
@@ -139,8 +145,6 @@ export class SessionPool {
     }
     this.notify();
   }
-
-  private waiters: Array<() => void> = [];
 
   /** Resolves at the next job completion/dispatch change (used by close()). */
   private settledOnce(): Promise<void> {
@@ -156,7 +160,10 @@ export class SessionPool {
     w.onIdle = () => this.dispatch();
     w.onCrash = (job, cause) => {
       job?.reject(new SessionWorkerError(`${this.name}: worker ${w.index} died during a run (${cause.message})`, { cause }));
-      if (this.closing !== null) return this.notify();
+      if (this.closing !== null) {
+        this.failAllIfNoWorkers(cause);
+        return this.notify();
+      }
       // Replace it; queued jobs wait for the replacement or go to the other workers.
       const replacement = new SessionWorker(w.index, w.init);
       this.workers[this.workers.indexOf(w)] = replacement;
@@ -195,7 +202,7 @@ export async function createSessionPool(options: SessionPoolOptions): Promise<Se
   const results = await Promise.allSettled(workers.map((w) => w.loaded));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed !== undefined) {
-    await Promise.all(workers.map((w) => w.terminate(false)));
+    await Promise.all(workers.map((w) => w.terminate()));
     const cause = failed.reason as Error;
     throw new SessionLoadError(`${init.name}: cannot load ${modelPath} (${cause.message})`, { cause });
   }

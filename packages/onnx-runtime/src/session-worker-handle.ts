@@ -70,7 +70,10 @@ export class SessionWorker {
     this.worker.postMessage(msg, transferList(job.feeds));
   }
 
-  /** Releases the session and ends the thread; terminates it if that takes too long. */
+  /**
+   * Releases the session and ends the thread; terminates it if that takes too long. The pool
+   * calls it only once no run is in flight (see terminate()).
+   */
   async close(): Promise<void> {
     if (this.dead) return;
     this.intentional = true;
@@ -80,10 +83,19 @@ export class SessionWorker {
     clearTimeout(timer);
   }
 
-  /** Ends the thread now. Intended (no crash report) unless `asCrash`. */
-  async terminate(asCrash = true): Promise<void> {
-    if (!asCrash) this.intentional = true;
+  /**
+   * Ends an idle thread now (no crash report). Never call it while a run is in flight:
+   * terminating a worker inside onnxruntime's native run aborts the whole process
+   * ("terminate called after throwing an instance of 'Napi::Error'").
+   */
+  async terminate(): Promise<void> {
+    this.intentional = true;
     await this.worker.terminate();
+  }
+
+  /** Test hook: makes the thread die of an uncaught exception when its next run starts. */
+  crashOnNextRun(): void {
+    this.worker.postMessage({ type: "crash-on-next-run" } satisfies ToWorker);
   }
 
   private handle(m: FromWorker): void {

@@ -54,11 +54,23 @@ async function main(): Promise<void> {
     post({ type: "load-error", message: (err as Error).message ?? String(err) });
     return;
   }
+  let crashOnNextRun = false;
   port!.on("message", async (msg: ToWorker) => {
     if (msg.type === "close") {
       await session.release();
       post({ type: "closed" });
       port!.close();
+      return;
+    }
+    if (msg.type === "crash-on-next-run") {
+      crashOnNextRun = true;
+      return;
+    }
+    if (crashOnNextRun) {
+      // An uncaught exception ends this thread (exit code 1) with the run in flight.
+      process.nextTick(() => {
+        throw new Error("forced worker crash (test hook)");
+      });
       return;
     }
     const t0 = performance.now();

@@ -15,7 +15,7 @@ export function modelServiceSettings(prefix: string, defaultPort: number) {
     host: stringSetting(`${prefix}_HOST`, "127.0.0.1", "address the gRPC server binds (0.0.0.0 in containers)"),
     port: intSetting(`${prefix}_PORT`, defaultPort, "gRPC port", { min: 0, max: 65535 }),
     workers: intSetting(`${prefix}_WORKERS`, 1, "worker threads per model, each with its own onnxruntime session", { min: 1, max: 64 }),
-    intraOpThreads: intSetting(`${prefix}_INTRA_OP_THREADS`, 2, "onnxruntime intra-op threads per worker", { min: 1, max: 256 }),
+    intraOpThreads: intSetting(`${prefix}_INTRA_OP_THREADS`, 1, "onnxruntime intra-op threads per worker", { min: 1, max: 256 }),
     maxQueue: intSetting(`${prefix}_MAX_QUEUE`, 64, "inference calls waiting per model before RESOURCE_EXHAUSTED", { min: 1, max: 100000 }),
     shutdownGraceMs: intSetting("EMUEDIT_SHUTDOWN_GRACE_MS", 15000, "how long SIGTERM waits for in-flight calls", { min: 0, max: 600000 }),
     metricsPort: intSetting(`${prefix}_METRICS_PORT`, 0, "Prometheus scrape port (0 = off)", { min: 0, max: 65535 }),

@@ -12,8 +12,10 @@ if (!HOST_IS_LITTLE_ENDIAN) throw new Error("@emuedit/tensors requires a little-
 export function viewBytesAs(dtype: DTypeName, bytes: Uint8Array, length: number): TensorData {
   const { itemSize, arrayType } = DTYPES[dtype];
   if (bytes.byteOffset % itemSize === 0) return new arrayType(bytes.buffer, bytes.byteOffset, length);
-  // slice() copies into a fresh ArrayBuffer at offset 0, which is aligned for every dtype.
-  const copy = bytes.slice();
+  // A fresh ArrayBuffer at offset 0 is aligned for every dtype. Not bytes.slice(): on a Node
+  // Buffer (what grpc-js and NATS hand us) slice() returns a view, not a copy.
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
   return new arrayType(copy.buffer, 0, length);
 }
 

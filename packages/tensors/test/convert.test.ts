@@ -74,6 +74,15 @@ describe("tensors", () => {
     });
   }
 
+  test("tensors - misaligned bytes inside a Node Buffer (as grpc-js and NATS deliver them) read correctly", () => {
+    const source = samples.float32;
+    const pool = Buffer.alloc(source.byteLength + 3, 0xaa);
+    Buffer.from(source.buffer, source.byteOffset, source.byteLength).copy(pool, 3);
+    const misaligned = pool.subarray(3);
+    const h = tensorFromProto(create(TensorSchema, { dtype: DType.DTYPE_FLOAT32, shape: [6], data: misaligned }));
+    assert.deepEqual(h.data, source);
+  });
+
   test("tensors - a scalar has one element", () => {
     const h = tensorFromProto(create(TensorSchema, { dtype: DType.DTYPE_FLOAT32, shape: [], data: new Uint8Array(4) }));
     assert.deepEqual(h.shape, []);

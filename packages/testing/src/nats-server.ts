@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -39,18 +40,39 @@ const OUTPUT_LIMIT_CHARS = 64 * 1024;
 const STOP_GRACE_MS = 5000;
 const PORT_ATTEMPTS = 3;
 
-/** Servers still running, SIGKILLed when the test process exits so none is orphaned. */
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function trackForExit(child: ChildProcess): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once("exit", () => {
-      for (const c of live) c.kill("SIGKILL");
-    });
+/**
+ * Servers still running, SIGKILLed when the test process exits, or is stopped by SIGTERM /
+ * SIGINT (the test runner's file timeout, Ctrl-C), so none is orphaned. The signal handlers
+ * exist only while a server runs and re-raise the signal, keeping its default effect.
+ */
+const live = new Map<ChildProcess, string>();
+const killAll = () => {
+  for (const [child, dir] of live) {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
   }
-  live.add(child);
-  child.once("exit", () => live.delete(child));
+};
+const TERMINATING_SIGNALS = ["SIGTERM", "SIGINT"] as const;
+function onTerminatingSignal(signal: NodeJS.Signals): void {
+  killAll();
+  removeHooks();
+  process.kill(process.pid, signal);
+}
+function installHooks(): void {
+  process.on("exit", killAll);
+  for (const s of TERMINATING_SIGNALS) process.on(s, onTerminatingSignal);
+}
+function removeHooks(): void {
+  process.off("exit", killAll);
+  for (const s of TERMINATING_SIGNALS) process.off(s, onTerminatingSignal);
+}
+function trackForExit(child: ChildProcess, dir: string): void {
+  if (live.size === 0) installHooks();
+  live.set(child, dir);
+  child.once("exit", () => {
+    live.delete(child);
+    if (live.size === 0) removeHooks();
+  });
 }
 
 /** Reads the server's first protocol line (INFO {...}) and returns its JSON, or null. */
@@ -86,9 +108,10 @@ class Incarnation {
   exitCode: number | null = null;
   readonly exitPromise: Promise<void>;
 
-  constructor(bin: string, args: string[]) {
+  /** `dir`: the handle's temp dir, removed if the test process dies with the server running. */
+  constructor(bin: string, args: string[], dir: string) {
     this.child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
-    trackForExit(this.child);
+    trackForExit(this.child, dir);
     const append = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString("utf8")).slice(-OUTPUT_LIMIT_CHARS);
     };
@@ -161,7 +184,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   // freePort() then spawn is racy against other processes; retry on another port.
   for (let attempt = 0; attempt < PORT_ATTEMPTS && current === undefined; attempt++) {
     port = await freePort();
-    const inc = new Incarnation(bin, argsFor(port));
+    const inc = new Incarnation(bin, argsFor(port), dir.path);
     try {
       await inc.ready(port, startTimeoutMs);
       current = inc;
@@ -197,7 +220,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     async restart() {
       if (stopped) throw new Error("restart() after stop(): the store dir is gone");
       await incarnation.stop("SIGTERM");
-      incarnation = new Incarnation(bin, argsFor(port));
+      incarnation = new Incarnation(bin, argsFor(port), dir.path);
       await incarnation.ready(port, startTimeoutMs);
     },
     output: () => incarnation.output,

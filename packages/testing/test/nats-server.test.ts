@@ -6,6 +6,7 @@ import {
   NatsServerNotFoundError,
   readServerInfo,
   startNatsServer,
+  waitFor,
   type NatsServerHandle,
 } from "../src/index.js";
 
@@ -75,5 +76,42 @@ describe("nats-server", () => {
       if (saved === undefined) delete process.env["NATS_SERVER_BIN"];
       else process.env["NATS_SERVER_BIN"] = saved;
     }
+  });
+});
+
+describe("nats-server cleanup", () => {
+  test("cleanup - SIGTERM to the test process takes its servers and temp dirs down with it", async () => {
+    const { spawn } = await import("node:child_process");
+    const script = `
+      import { startNatsServer } from "./src/index.ts";
+      const s = await startNatsServer();
+      console.log(s.pid + " " + s.storeDir);
+      setInterval(() => {}, 1000);
+    `;
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: new URL("..", import.meta.url).pathname,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const [pid, storeDir] = await new Promise<[number, string]>((resolve, reject) => {
+      child.stdout.once("data", (d: Buffer) => {
+        const [p, dir] = d.toString().trim().split(" ");
+        resolve([Number(p), dir ?? ""]);
+      });
+      child.once("exit", (code) => reject(new Error(`child exited early (${code})`)));
+    });
+    assert.ok(pid > 0);
+    const exited = new Promise((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
+    child.kill("SIGTERM");
+    assert.equal(await exited, "SIGTERM");
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await waitFor(() => !alive(), { timeoutMs: 3000, description: "nats-server gone" });
+    await assert.rejects(stat(storeDir), { code: "ENOENT" });
   });
 });

@@ -37,7 +37,7 @@ export function createDownstream(addr: DownstreamAddresses, maxMessageBytes: num
     "grpc.keepalive_timeout_ms": 10000,
     // Reconnect quickly after a replica restarts instead of grpc-js's long default backoff.
     "grpc.initial_reconnect_backoff_ms": 200,
-    "grpc.max_reconnect_backoff_ms": 2000,
+    "grpc.max_reconnect_backoff_ms": 1000,
   };
   const text = createClient(TextEncoderService, addr.textEncoder, { channelOptions });
   const vae = createClient(VaeService, addr.vae, { channelOptions });

@@ -182,7 +182,7 @@ export class DPMSolverMultistepScheduler extends SchedulerBase {
     }
   }
 
-  /** Current x0 prediction and (alpha_t, sigma_t, lambda) at the step's source and target. */
+  /** Scalars shared by every order for the step i -> i+1 (float32). */
   private coefficients(i: number): { ratio: number; phi: number; h: number; alphaT: number } {
     const [alphaT, sigmaT] = alphaSigma(this.sigmaTable[i + 1]!);
     const [, sigmaS0] = alphaSigma(this.sigmaTable[i]!);

@@ -11,7 +11,3 @@ export function sqrtF32(x: number): number {
   return Math.fround(Math.sqrt(x));
 }
 
-/** Copies into a new Float32Array (values already float32). */
-export function cloneF32(x: Float32Array): Float32Array {
-  return new Float32Array(x);
-}

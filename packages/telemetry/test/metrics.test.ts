@@ -1,0 +1,87 @@
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type AddressInfo } from "node:net";
+import { freePort } from "@emuedit/testing";
+import {
+  batchSizeHistogram,
+  counter,
+  gauge,
+  MetricName,
+  stageHistogram,
+  startTelemetry,
+  TelemetryAlreadyStartedError,
+  TelemetryStartError,
+  type Telemetry,
+} from "../src/index.js";
+
+// Created before startTelemetry, as module-level instruments in services are.
+const stages = stageHistogram();
+const hits = counter(MetricName.TaskCacheHits, { description: "Task cache hits" });
+const queueDepth = gauge(MetricName.QueueDepth, { description: "Requests waiting per stage" });
+const batchSize = batchSizeHistogram();
+
+describe("metrics", () => {
+  let telemetry: Telemetry;
+  let port: number;
+  before(async () => {
+    port = await freePort();
+    telemetry = await startTelemetry({ serviceName: "metrics-test", metricsPort: port, metricsHost: "127.0.0.1" });
+  });
+  after(() => telemetry?.shutdown());
+
+  test("prometheus - serves recorded metrics with the documented names", async () => {
+    stages.record("vae_encode", 12.5);
+    await stages.time("denoise", async () => undefined);
+    hits.add();
+    hits.add(2);
+    queueDepth.set(7, { stage: "unet" });
+    batchSize.record(3);
+    assert.equal(telemetry.metricsUrl, `http://127.0.0.1:${port}/metrics`);
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+    assert.equal(res.status, 200);
+    const body = await res.text();
+    assert.match(body, /^emuedit_stage_duration_ms_bucket\{stage="vae_encode",le="25"\} 1$/m);
+    assert.match(body, /^emuedit_stage_duration_ms_count\{stage="denoise"\} 1$/m);
+    assert.match(body, /^emuedit_task_cache_hits_total 3$/m);
+    assert.match(body, /^emuedit_queue_depth\{stage="unet"\} 7$/m);
+    assert.match(body, /^emuedit_batch_size_sum 3$/m);
+    assert.match(body, /service_name="metrics-test"/);
+  });
+
+  test("start - a second start fails until shutdown, bad options fail first", async () => {
+    await assert.rejects(startTelemetry({ serviceName: "again" }), TelemetryAlreadyStartedError);
+    await assert.rejects(startTelemetry({ serviceName: "" }), TelemetryStartError);
+  });
+});
+
+describe("metrics restart", () => {
+  test("start - after shutdown a new start binds and instruments follow the new provider", async () => {
+    const first = await startTelemetry({ serviceName: "first" });
+    await first.shutdown();
+    const port = await freePort();
+    const second = await startTelemetry({ serviceName: "second", metricsPort: port, metricsHost: "127.0.0.1" });
+    try {
+      hits.add(5);
+      const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      assert.match(body, /^emuedit_task_cache_hits_total 5$/m);
+    } finally {
+      await second.shutdown();
+    }
+  });
+
+  test("start - a taken metrics port fails with TelemetryStartError and registers nothing", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      await assert.rejects(
+        startTelemetry({ serviceName: "clash", metricsPort: port, metricsHost: "127.0.0.1" }),
+        (err: Error) => err instanceof TelemetryStartError && (err.cause as NodeJS.ErrnoException).code === "EADDRINUSE",
+      );
+      const next = await startTelemetry({ serviceName: "after-clash" });
+      await next.shutdown();
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});

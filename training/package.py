@@ -1,0 +1,90 @@
+"""Phase 3: write the model package from a run (ONNX export + metadata + ONNX-vs-torch check).
+
+    /usr/bin/python3 -m training.package --run training/runs/default --out models/emu-edit-tiny
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+from typing import Dict, Optional
+
+import numpy as np
+import torch
+
+from . import export, tasks as T, world as W
+from .common import log, write_json
+from .evaluate import DEFAULTS
+from .train_unet import load_editor, load_vae, tokenizer
+from .verify import verify_package
+
+MAX_BYTES = 30 * 1024 * 1024
+
+
+def _round_fp16(m: torch.nn.Module) -> torch.nn.Module:
+    """Torch twin of an fp16-stored export: weights rounded to fp16, compute in fp32."""
+    with torch.no_grad():
+        for p in m.parameters():
+            if p.numel() >= 256:
+                p.copy_(p.half().float())
+    return m
+
+
+def build(run: str, out: str, name: str = "unet", fp16: Optional[bool] = None, check: bool = True,
+          model_name: str = "emu-edit-tiny") -> Dict[str, object]:
+    model, sf, steps = load_editor(run, name)
+    ae = load_vae(run)
+    tok = tokenizer(run)
+    cfg = model.cfg
+    n_params = sum(p.numel() for p in model.parameters()) + sum(p.numel() for p in ae.parameters())
+    if fp16 is None:
+        fp16 = n_params * 4 > MAX_BYTES * 0.9
+    opts = export.ExportOptions(layout="emu", fp16_weights=fp16)
+    tmp = out + ".tmp"
+    if os.path.exists(tmp):
+        shutil.rmtree(tmp)
+    os.makedirs(tmp)
+    shutil.copytree(os.path.join(run, "tokenizer"), os.path.join(tmp, "tokenizer"))
+    export.export_text_encoder(model.text, tmp, opts)
+    export.export_unet(model.unet, tmp, opts)
+    export.export_vae(ae, cfg, tmp, opts, sf)
+    export.export_classifier(model.classifier, cfg, tmp, opts)
+    emb = model.tasks.weight.detach().numpy()
+    table = export.tasks_table(T.TASK_NAMES, [t.group for t in T.TASKS], [t.description for t in T.TASKS],
+                               [T.task_examples(t.name) for t in T.TASKS], emb)
+    emu = {"name": model_name, "resolution": W.SIZE, "vae_scaling_factor": sf, "task_embedding_dim": cfg.task_dim,
+           "default_steps": DEFAULTS["steps"], "default_guidance_scale": DEFAULTS["g_text"],
+           "default_image_guidance_scale": DEFAULTS["g_image"], "tasks": "tasks/tasks.json",
+           "task_classifier": "task_classifier/model.onnx"}
+    export.write_package_meta(tmp, "emu", export.ddim_vpred_config(), emu, table)
+    info: Dict[str, object] = {"fp16_weights": fp16, "params": n_params, "trained_steps": steps}
+    if check:
+        twins = [model.text, model.unet, ae, model.classifier]
+        if fp16:
+            import copy
+            twins = [_round_fp16(copy.deepcopy(m)) for m in twins]
+        info["max_abs_diff"] = verify_package(tmp, twins[0], twins[1], twins[2], twins[3], opts)
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    os.replace(tmp, out)
+    info["bytes"] = export.dir_size(out)
+    return info
+
+
+def main(argv: Optional[list] = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--name", default="unet")
+    p.add_argument("--fp16", choices=["auto", "yes", "no"], default="auto")
+    a = p.parse_args(argv)
+    info = build(a.run, a.out, a.name, None if a.fp16 == "auto" else a.fp16 == "yes")
+    write_json(os.path.join(a.run, "package.json"), info)
+    log("package", out=a.out, MB=info["bytes"] / 1e6, fp16=info["fp16_weights"])  # type: ignore[operator]
+    for k, v in (info.get("max_abs_diff") or {}).items():  # type: ignore[union-attr]
+        log(f"onnx vs torch {k}", max_abs_diff=v)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

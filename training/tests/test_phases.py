@@ -1,0 +1,89 @@
+"""A few steps of every phase on tiny widths, the ONNX export, and ONNX-vs-torch agreement."""
+import json
+import os
+import shutil
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+
+from training import ort, recipe, train_vae
+from training import data as D
+from training.models import Config
+
+HAVE_ORT = ort.available()
+
+
+class Recipe(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="emuedit-train-")
+        cls.run_dir = os.path.join(cls.tmp, "run")
+        cls.out = os.path.join(cls.tmp, "pkg")
+        recipe.main(["--run", cls.run_dir, "--out", cls.out, "--tiny", "--vae-steps", "3", "--unet-steps", "3",
+                     "--eval-per-task", "1", "--sample-steps", "2", "--extras"])
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_package_follows_the_contract(self):
+        for f in ["model_index.json", "scheduler/scheduler_config.json", "tokenizer/vocab.json", "tokenizer/merges.txt",
+                  "tokenizer/tokenizer_config.json", "text_encoder/model.onnx", "unet/model.onnx", "vae_encoder/model.onnx",
+                  "vae_decoder/model.onnx", "vae_decoder/config.json", "emuedit.json", "tasks/tasks.json",
+                  "task_classifier/model.onnx"]:
+            self.assertTrue(os.path.exists(os.path.join(self.out, f)), f)
+        with open(os.path.join(self.out, "emuedit.json")) as f:
+            emu = json.load(f)
+        with open(os.path.join(self.out, "tasks", "tasks.json")) as f:
+            tasks = json.load(f)
+        self.assertEqual(len(tasks["tasks"]), 16)
+        self.assertEqual([t["id"] for t in tasks["tasks"]], list(range(16)))
+        self.assertEqual(len(tasks["tasks"][0]["embedding"]), emu["task_embedding_dim"])
+        with open(os.path.join(self.out, "scheduler", "scheduler_config.json")) as f:
+            self.assertEqual(json.load(f)["prediction_type"], "v_prediction")
+
+    @unittest.skipUnless(HAVE_ORT, "no onnxruntime (python) and no onnxruntime-node in packages/onnx-runtime")
+    def test_onnx_matches_torch(self):
+        with open(os.path.join(self.run_dir, "package.json")) as f:
+            diffs = json.load(f)["max_abs_diff"]
+        self.assertEqual(set(diffs), {"text_encoder", "unet", "vae_encoder", "vae_decoder", "task_classifier"})
+        for k, v in diffs.items():
+            self.assertLess(v, 1e-4, k)
+
+    def test_every_phase_wrote_its_results(self):
+        with open(os.path.join(self.run_dir, "results.json")) as f:
+            res = json.load(f)
+        self.assertEqual(set(res["vae_eval"]["ceiling"]), set(res["eval-unet"]["per_task"]))
+        self.assertIn("classifier", res["eval-unet"])
+        self.assertIn("thresholded", res["multiturn"])
+        self.assertEqual(sorted(res["inversion"]), ["1", "10", "100"])
+        self.assertIsNotNone(res["eval-unet-notask"])
+        self.assertEqual(len(res["inversion"]["10"]["entry"]["embedding"]), 32)
+
+    def test_recipe_resumes_without_redoing_finished_phases(self):
+        before = os.path.getmtime(os.path.join(self.run_dir, "vae.pt"))
+        recipe.main(["--run", self.run_dir, "--out", self.out, "--tiny", "--vae-steps", "3", "--unet-steps", "3",
+                     "--eval-per-task", "1"])
+        self.assertEqual(os.path.getmtime(os.path.join(self.run_dir, "vae.pt")), before)
+
+
+class Checkpoints(unittest.TestCase):
+    def test_vae_training_resumes_from_its_checkpoint(self):
+        with tempfile.TemporaryDirectory() as d:
+            cfg = Config.tiny(0)
+            train_vae.train(d, cfg, 2, batch=4, n_per_task=2, ckpt_every=1)
+            self.assertEqual(torch.load(os.path.join(d, "vae.pt"))["step"], 2)
+            train_vae.train(d, cfg, 4, batch=4, n_per_task=2, ckpt_every=1)
+            self.assertEqual(torch.load(os.path.join(d, "vae.pt"))["step"], 4)
+
+    def test_edge_weight_marks_colour_changes(self):
+        pairs = D.make_pairs(1, "train", 0, ["detect"])
+        w = train_vae.edge_weight(D.to_tensor(pairs.targets))
+        self.assertGreater(float(w.max()), 1.0)
+        self.assertEqual(float(w.min()), 1.0)
+
+
+if __name__ == "__main__":
+    unittest.main()
