@@ -20,9 +20,9 @@ class Config:
     vae_channels: Tuple[int, int] = (64, 128)
     vocab_size: int = 1024
     text_dim: int = 128
-    text_layers: int = 3
+    text_layers: int = 2
     text_heads: int = 4
-    unet_channels: Tuple[int, int, int] = (96, 160, 192)
+    unet_channels: Tuple[int, int, int] = (64, 128, 160)
     unet_heads: int = 4
     task_dim: int = 64
     num_tasks: int = 16

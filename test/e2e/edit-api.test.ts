@@ -9,15 +9,22 @@ import { loadModelPackage } from "@emuedit/model-package";
 import { createInProcessPipeline } from "@emuedit/pipeline";
 import { openTaskRegistry } from "@emuedit/nats";
 import { createClient, EditorService } from "@emuedit/proto";
-import { waitFor } from "@emuedit/testing";
+import { freePort, waitFor } from "@emuedit/testing";
 import { errorBody, FIXTURE_MODEL, postEdit, sceneBytes } from "./helpers.js";
 
 const STEPS = "4";
 let sys: RunningSystem;
 let nc: NatsConnection;
+let metricsPort: number;
 
 before(async () => {
-  sys = await launchSystem({ modelDir: FIXTURE_MODEL, privateNats: true, onLine: () => undefined });
+  metricsPort = await freePort();
+  sys = await launchSystem({
+    modelDir: FIXTURE_MODEL,
+    privateNats: true,
+    onLine: () => undefined,
+    env: { EMUEDIT_GATEWAY_METRICS_PORT: String(metricsPort) },
+  });
   nc = await connect({ servers: sys.natsUrl });
 });
 
@@ -47,6 +54,14 @@ describe("edit api", () => {
     for (const stage of ["decode", "text_encode", "vae_encode", "denoise", "vae_decode", "encode"]) {
       assert.match(timing, new RegExp(`${stage};dur=\\d`), `Server-Timing names ${stage}: ${timing}`);
     }
+  });
+
+  test("edit - a non-square upload comes back at its own size", async () => {
+    const wide = await sharp({ create: { width: 120, height: 60, channels: 3, background: "#808080" } }).png().toBuffer();
+    const res = await postEdit(sys.httpUrl, { image: wide, instruction: "make the background blue", task: "background", steps: "2" });
+    assert.equal(res.status, 200, await res.clone().text());
+    const img = await pixels(new Uint8Array(await res.arrayBuffer()));
+    assert.deepEqual([img.width, img.height], [120, 60]);
   });
 
   test("edit - the same seed gives identical bytes, another seed different ones", async () => {
@@ -201,5 +216,17 @@ describe("edit api", () => {
     assert.equal(subjects.size, 1, "one edit ran");
     assert.ok(Math.max(...steps, 0) < 150, `the loop stopped early (last step ${Math.max(...steps, 0)})`);
     assert.ok(steps.length - countAtReply <= 2, `at most the in-flight step finished after the reply (${steps.length - countAtReply})`);
+  });
+
+  test("metrics - the gateway's Prometheus endpoint reports stage latencies and pending work", async () => {
+    assert.equal((await postEdit(sys.httpUrl, { image: await sceneBytes(), instruction: "make it brighter", task: "global", steps: "2" })).status, 200);
+    const text = await waitFor(async () => {
+      const body = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      return body.includes("emuedit_stage_duration_ms_bucket") ? body : null;
+    }, { timeoutMs: 10000, intervalMs: 200 });
+    for (const stage of ["decode", "text_encode", "vae_encode", "denoise", "vae_decode", "encode"]) {
+      assert.match(text, new RegExp(`emuedit_stage_duration_ms_count\\{[^}]*stage="${stage}"`), stage);
+    }
+    assert.match(text, /emuedit_queue_depth\{[^}]*stage="unet"/);
   });
 });

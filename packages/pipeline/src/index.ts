@@ -6,7 +6,7 @@ export { createDenoiserStage, checkDenoiseParams, DEFAULT_DENOISE_LIMITS } from 
 export type { DenoiseLimits, DenoiseParams, DenoiserStage } from "./denoiser-stage.js";
 export { createTextStage } from "./text-stage.js";
 export type { TextEncoding, TextStage } from "./text-stage.js";
-export { createVaeStage } from "./vae-stage.js";
+export { createVaeStage, fixedImageSize } from "./vae-stage.js";
 export type { VaeStage } from "./vae-stage.js";
 export { runEdit, createUncondCache } from "./edit-flow.js";
 export type { EditBackends, EditInput, EditOutput, UncondCache } from "./edit-flow.js";

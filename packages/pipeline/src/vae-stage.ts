@@ -16,9 +16,22 @@ export interface VaeStage {
   decode(latents: HostTensor, signal?: AbortSignal): Promise<HostTensor>;
 }
 
+/**
+ * The pixel size a VAE encoder export is fixed to (static H and W of its `sample` input), or
+ * null when both are dynamic. Exports with static dims accept only that size, so the gateway
+ * resizes to it instead of keeping the aspect ratio.
+ */
+export function fixedImageSize(pkg: ModelPackage): { width: number; height: number } | null {
+  const dims = pkg.vaeEncoder.inputs.find((i) => i.name === "sample")?.dims;
+  const h = dims?.[2];
+  const w = dims?.[3];
+  return typeof h === "number" && typeof w === "number" && h > 0 && w > 0 ? { width: w, height: h } : null;
+}
+
 export function createVaeStage(pkg: ModelPackage, runners: { encoder: OnnxRunner; decoder: OnnxRunner }): VaeStage {
   const c = pkg.unet.latentChannels;
   const f = pkg.vaeScaleFactor;
+  const fixed = fixedImageSize(pkg);
 
   return {
     scaleFactor: f,
@@ -27,6 +40,9 @@ export function createVaeStage(pkg: ModelPackage, runners: { encoder: OnnxRunner
       const [n, h, w, ch] = images.shape;
       if (images.dtype !== "uint8" || images.shape.length !== 4 || ch !== 3) {
         throw new InvalidEditError("images", `expected uint8 [N,H,W,3], got ${images.dtype} [${images.shape.join(",")}]`);
+      }
+      if (fixed && (h !== fixed.height || w !== fixed.width)) {
+        throw new InvalidEditError("images", `this model's VAE takes exactly ${fixed.width}x${fixed.height} pixels, got ${w}x${h}`);
       }
       if (h! % f !== 0 || w! % f !== 0) {
         throw new InvalidEditError("images", `height and width must be multiples of ${f}, got ${h}x${w}`);

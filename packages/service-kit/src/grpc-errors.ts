@@ -12,6 +12,7 @@ const BY_NAME: Readonly<Record<string, GrpcStatus>> = {
   TensorByteLengthError: GrpcStatus.INVALID_ARGUMENT,
   InvalidEditIdError: GrpcStatus.INVALID_ARGUMENT,
   UnknownSchedulerError: GrpcStatus.INVALID_ARGUMENT,
+  UnsupportedSchedulerError: GrpcStatus.INVALID_ARGUMENT,
   SchedulerConfigError: GrpcStatus.INVALID_ARGUMENT,
   SessionQueueFullError: GrpcStatus.RESOURCE_EXHAUSTED,
   EditAbortedError: GrpcStatus.CANCELLED,

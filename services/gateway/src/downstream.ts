@@ -13,6 +13,7 @@ import {
   type Client,
 } from "@emuedit/proto";
 import { tensorFromProto, tensorToProto, type HostTensor } from "@emuedit/tensors";
+import { trackPending } from "./metrics.js";
 import { DeadlineError, RequestError, UnavailableError } from "./request-errors.js";
 
 export interface DownstreamAddresses {
@@ -67,7 +68,7 @@ export function createDownstream(addr: DownstreamAddresses, maxMessageBytes: num
   };
   const call = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
     try {
-      return await fn();
+      return await trackPending(stage, fn);
     } catch (err) {
       throw translate(stage, err);
     }
@@ -92,7 +93,7 @@ export function createDownstream(addr: DownstreamAddresses, maxMessageBytes: num
             if (!r.latents) throw new RequestError(502, "upstream_error", "vae replied without latents");
             return tensorFromProto(r.latents, { dtype: "float32", name: "latents" });
           }),
-        denoise: (editId, params, signal) => denoiseWithResume(unet, editId, params, previewEvery, deadlineAt, signal, remaining, translate),
+        denoise: (editId, params, signal) => trackPending("unet", () => denoiseWithResume(unet, editId, params, previewEvery, deadlineAt, signal, remaining, translate)),
         decode: (latents, signal) =>
           call("vae", async () => {
             const r = await vae.decode({ latents: tensorToProto(latents) }, { deadlineMs: remaining(deadlineAt), signal });

@@ -13,9 +13,10 @@ import {
 import type { ModelPackage } from "@emuedit/model-package";
 import { watchLatents } from "@emuedit/nats";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { EditAbortedError, runEdit, type ResolvedTask, type TaskSource, type UncondCache } from "@emuedit/pipeline";
+import { EditAbortedError, fixedImageSize, runEdit, type ResolvedTask, type TaskSource, type UncondCache } from "@emuedit/pipeline";
 import { withSpan } from "@emuedit/telemetry";
 import type { Downstream } from "./downstream.js";
+import { recordStage, recordTaskLookup } from "./metrics.js";
 import type { EditParams } from "./edit-params.js";
 import { DeadlineError, RequestError, UnavailableError } from "./request-errors.js";
 
@@ -56,6 +57,8 @@ export interface EditService {
 
 export function createEditService(deps: EditServiceDeps): EditService {
   let inFlight = 0;
+  // Exports with static spatial dims take exactly that size (stretched); others keep the aspect.
+  const fixed = fixedImageSize(deps.pkg);
   const policy = {
     resolution: deps.pkg.resolution,
     multipleOf: deps.pkg.vaeScaleFactor,
@@ -79,7 +82,7 @@ export function createEditService(deps: EditServiceDeps): EditService {
 
     // 1. Decode (pixel limit, EXIF orientation, alpha flattened) and resize to the working size.
     const decoded = await timed("decode", () => decodeImage(params.image, deps.imageLimits));
-    const size = planResize(decoded, policy);
+    const size = fixed ?? planResize(decoded, policy);
     const working = await timed("resize", () => resizeRgb(decoded, size.width, size.height));
 
     // 2. Progress: subscribe to this edit's latents before the denoiser can publish the first.
@@ -116,6 +119,7 @@ export function createEditService(deps: EditServiceDeps): EditService {
       await forwarding;
     }
     timings.push(...out.timings);
+    if (out.task) recordTaskLookup(out.task.predicted);
 
     // 4. Multi-turn post-process, then encode at the requested size.
     const edited = params.preserveUnedited ? thresholdComposite(working, out.image) : out.image;
@@ -135,6 +139,12 @@ export function createEditService(deps: EditServiceDeps): EditService {
     };
   }
 
+  const recorded = async (params: EditParams, opts: { signal: AbortSignal; onProgress?: (p: Progress) => void }) => {
+    const result = await edit(params, opts);
+    for (const t of result.timings) recordStage(t.stage, t.durationMs);
+    return result;
+  };
+
   return {
     get inFlight() {
       return inFlight;
@@ -145,7 +155,7 @@ export function createEditService(deps: EditServiceDeps): EditService {
       }
       inFlight++;
       try {
-        return await edit(params, opts);
+        return await recorded(params, opts);
       } finally {
         inFlight--;
       }
