@@ -45,4 +45,15 @@ describe("faults", () => {
       assert.equal((await fetch(`${sys.httpUrl}/readyz`)).status, 200);
     });
   }
+
+  test("faults - SIGTERM drains: the in-flight edit completes, then the service exits 0", async () => {
+    const edit = postEdit(sys.httpUrl, { image: await sceneBytes(), instruction: "make it darker", task: "global", steps: "150", timeout_ms: "30000" });
+    // Let the edit reach the denoiser, then ask the unet to stop.
+    await new Promise((r) => setTimeout(r, 300));
+    sys.processes.unet.signal("SIGTERM");
+    const res = await edit;
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(await sys.processes.unet.exited, 0);
+    await sys.restart("unet");
+  });
 });

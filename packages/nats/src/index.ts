@@ -28,7 +28,7 @@ export { readCheckpoint, watchLatents } from "./latent-reader.js";
 export type { LatentWatch, WatchLatentsOptions } from "./latent-reader.js";
 export { decodeTaskEntry, encodeTaskEntry, validateTaskName } from "./task-entry.js";
 export type { TaskEntry } from "./task-entry.js";
-export { openTaskRegistry, TASK_BUCKET } from "./task-registry.js";
+export { openTaskRegistry, PACKAGE_ORIGIN, TASK_BUCKET } from "./task-registry.js";
 export type { TaskChange, TaskListOptions, TaskRegistry, TaskRegistryOptions, TaskWatchOptions } from "./task-registry.js";
 export { createTaskCache } from "./task-cache.js";
 export type { TaskCache, TaskCacheOptions } from "./task-cache.js";

@@ -16,6 +16,12 @@ export interface TaskEntry {
   examples: string[];
   /** [E] float32 learned task embedding. */
   embedding: Float32Array;
+  /**
+   * Who wrote the entry: "package:<model>:<fingerprint>" when seeded from a model package (so a
+   * different package replaces it on its next seed), anything else (e.g. "inversion") when a
+   * user registered it (never replaced by seeding). Absent in entries written without one.
+   */
+  origin?: string;
 }
 
 const TASK_NAME = /^[a-z0-9_-]+$/;
@@ -34,6 +40,7 @@ export function encodeTaskEntry(task: TaskEntry): Uint8Array {
     description: task.description,
     examples: task.examples,
     embedding: Array.from(task.embedding),
+    ...(task.origin !== undefined ? { origin: task.origin } : {}),
   };
   return new TextEncoder().encode(JSON.stringify(json));
 }
@@ -63,7 +70,9 @@ export function decodeTaskEntry(key: string, value: Uint8Array): TaskEntry {
   if (!Array.isArray(embedding) || embedding.length === 0 || !embedding.every((v) => typeof v === "number" && Number.isFinite(v))) {
     fail(key, "embedding must be a non-empty array of finite numbers");
   }
+  if (o["origin"] !== undefined && typeof o["origin"] !== "string") fail(key, "origin must be a string");
   return {
+    ...(typeof o["origin"] === "string" ? { origin: o["origin"] } : {}),
     id: o["id"] as number,
     name: key,
     group: o["group"] as string,

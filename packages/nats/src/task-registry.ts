@@ -29,9 +29,16 @@ export interface TaskListOptions {
   onInvalid?: (error: TaskEntryFormatError) => void;
 }
 
+/** Prefix of `TaskEntry.origin` for entries seeded from a model package. */
+export const PACKAGE_ORIGIN = "package:";
+
 export interface TaskRegistry {
-  /** Creates the keys that are missing (or deleted); never overwrites an existing entry. */
-  seed(tasks: readonly TaskEntry[]): Promise<{ created: number; kept: number }>;
+  /**
+   * Creates the keys that are missing (or deleted). An existing entry is kept, unless both it and
+   * the new one carry a package origin ("package:...") and they differ: then the model package
+   * changed and its entry replaces the stale one. User-registered entries are never replaced.
+   */
+  seed(tasks: readonly TaskEntry[]): Promise<{ created: number; kept: number; replaced: number }>;
   /** Creates or replaces a task; resolves with its revision. */
   put(task: TaskEntry): Promise<number>;
   get(name: string): Promise<TaskEntry | null>;
@@ -128,16 +135,29 @@ export async function openTaskRegistry(nc: NatsConnection, options: TaskRegistry
     async seed(tasks) {
       let created = 0;
       let kept = 0;
+      let replaced = 0;
       for (const task of tasks) {
         try {
           await kv.create(validateTaskName(task.name), encodeTaskEntry(task));
           created++;
         } catch (err) {
           if (!isKeyExists(err)) throw err;
-          kept++;
+          // Seeded by another model package: that package's embedding is meaningless to this
+          // model, so replace it. Same package, or written by a user: keep it.
+          const existing = await get(task.name).catch(() => null);
+          const fromOtherPackage =
+            task.origin?.startsWith(PACKAGE_ORIGIN) &&
+            existing?.origin?.startsWith(PACKAGE_ORIGIN) &&
+            existing.origin !== task.origin;
+          if (fromOtherPackage) {
+            await kv.put(task.name, encodeTaskEntry(task));
+            replaced++;
+          } else {
+            kept++;
+          }
         }
       }
-      return { created, kept };
+      return { created, kept, replaced };
     },
     async put(task) {
       return await kv.put(validateTaskName(task.name), encodeTaskEntry(task));

@@ -39,14 +39,26 @@ describe("task registry", () => {
   test("registry - seed is idempotent and keeps a modified entry", async () => {
     const registry = await openTaskRegistry(nc);
     const tasks = [task(0, "add"), task(1, "remove"), task(2, "background")];
-    assert.deepEqual(await registry.seed(tasks), { created: 3, kept: 0 });
+    assert.deepEqual(await registry.seed(tasks), { created: 3, kept: 0, replaced: 0 });
     const modified = { ...task(1, "remove"), description: "tuned by task inversion" };
     await registry.put(modified);
-    assert.deepEqual(await registry.seed([...tasks, task(3, "style")]), { created: 1, kept: 3 });
+    assert.deepEqual(await registry.seed([...tasks, task(3, "style")]), { created: 1, kept: 3, replaced: 0 });
     assert.deepEqual(await registry.get("remove"), modified);
     assert.deepEqual((await registry.list()).map((t) => t.name), ["add", "remove", "background", "style"]);
     const status = await (await new Kvm(nc).open(TASK_BUCKET)).status();
     assert.equal(status.history, 1);
+  });
+
+  test("registry - a different model package's seed replaces package entries, never user ones", async () => {
+    const registry = await openTaskRegistry(nc, { bucket: "tasks_origin" });
+    const a = (id: number, name: string) => ({ ...task(id, name, 8), origin: "package:model-a:111" });
+    const b = (id: number, name: string) => ({ ...task(id, name, 16), origin: "package:model-b:222" });
+    assert.deepEqual(await registry.seed([a(0, "add"), a(1, "remove")]), { created: 2, kept: 0, replaced: 0 });
+    await registry.put({ ...task(1, "remove", 8), origin: "inversion" });
+    assert.deepEqual(await registry.seed([a(0, "add"), a(1, "remove")]), { created: 0, kept: 2, replaced: 0 });
+    assert.deepEqual(await registry.seed([b(0, "add"), b(1, "remove")]), { created: 0, kept: 1, replaced: 1 });
+    assert.equal((await registry.get("add"))?.embedding.length, 16);
+    assert.equal((await registry.get("remove"))?.origin, "inversion");
   });
 
   test("registry - delete removes, get of a missing task is null, bad names are refused", async () => {

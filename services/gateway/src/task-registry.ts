@@ -1,15 +1,27 @@
 // The gateway's view of the task registry: seed the NATS KV bucket from the model package
 // (idempotent), then serve lookups from an in-memory cache that a KV watch keeps current.
 import type { ModelPackage } from "@emuedit/model-package";
-import { createTaskCache, openTaskRegistry, type TaskCache } from "@emuedit/nats";
+import { createHash } from "node:crypto";
+import { createTaskCache, openTaskRegistry, PACKAGE_ORIGIN, type TaskCache } from "@emuedit/nats";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "@emuedit/service-kit";
+
+/** "package:<name>:<12 hex of sha256 over the task table>": changes whenever the table does. */
+export function packageOrigin(pkg: ModelPackage): string {
+  const h = createHash("sha256");
+  for (const t of pkg.tasks) {
+    h.update(`${t.id}\0${t.name}\0`);
+    h.update(new Uint8Array(t.embedding.buffer, t.embedding.byteOffset, t.embedding.byteLength));
+  }
+  return `${PACKAGE_ORIGIN}${pkg.name}:${h.digest("hex").slice(0, 12)}`;
+}
 
 export async function startTaskCache(nc: NatsConnection, pkg: ModelPackage, seed: boolean, log: Logger): Promise<TaskCache> {
   const registry = await openTaskRegistry(nc);
   if (seed && pkg.tasks.length > 0) {
-    const r = await registry.seed(pkg.tasks.map((t) => ({ ...t, examples: [...t.examples] })));
-    log.info("task registry seeded", { created: r.created, kept: r.kept });
+    const origin = packageOrigin(pkg);
+    const r = await registry.seed(pkg.tasks.map((t) => ({ ...t, examples: [...t.examples], origin })));
+    log.info("task registry seeded", { origin, created: r.created, kept: r.kept, replaced: r.replaced });
   }
   const cache = createTaskCache(registry, {
     onError: (err) => log.warn("task registry watch error", { error: err.message }),
