@@ -4,6 +4,7 @@ import type { ModelPackage } from "@emuedit/model-package";
 import { createSessionPool, type SessionPool } from "@emuedit/onnx-runtime";
 import { createDenoiserStage, DEFAULT_DENOISE_LIMITS, type DenoiseLimits, type DenoiserStage } from "./denoiser-stage.js";
 import { createUncondCache, runEdit, type EditBackends, type EditInput, type EditOutput } from "./edit-flow.js";
+import { createStepBatcher } from "./step-batcher.js";
 import type { TaskSource } from "./task-resolution.js";
 import { createTextStage, type TextStage } from "./text-stage.js";
 import { createVaeStage, type VaeStage } from "./vae-stage.js";
@@ -51,7 +52,9 @@ export async function createInProcessPipeline(
 
     const text = createTextStage(pkg, { textEncoder, taskClassifier });
     const vae = createVaeStage(pkg, { encoder, decoder });
-    const denoiser = createDenoiserStage(pkg, unet, limits);
+    // Same batching of concurrent edits as the unet service, so benchmarks compare like with like.
+    const unetRunner = pkg.unet.timestepShape === "batch" ? createStepBatcher(unet, { maxRows: 12, maxInFlight: pools.workers }) : unet;
+    const denoiser = createDenoiserStage(pkg, unetRunner, limits);
     const backends: EditBackends = {
       encodeText: (texts, signal) => text.encode(texts, signal),
       encodeImage: (images, signal) => vae.encode(images, signal),

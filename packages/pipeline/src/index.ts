@@ -14,6 +14,8 @@ export { resolveTask, softmax } from "./task-resolution.js";
 export type { ResolvedTask, TaskRef, TaskSource } from "./task-resolution.js";
 export { createInProcessPipeline, packageTaskSource } from "./in-process-pipeline.js";
 export type { InProcessPipeline, PoolSettings } from "./in-process-pipeline.js";
+export { createStepBatcher } from "./step-batcher.js";
+export type { BatchingRunner, BatchSettings } from "./step-batcher.js";
 export { timestepTensor, runUnet } from "./unet-runner.js";
 export type { OnnxRunner } from "./unet-runner.js";
 export { PipelineError, UnknownTaskError, InvalidEditError, EditAbortedError, ModelOutputError } from "./errors.js";

@@ -4,10 +4,10 @@ import { loadModelPackage } from "@emuedit/model-package";
 import { connectNats, createLatentPublisher, ensureLatentStream } from "@emuedit/nats";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { createSessionPool } from "@emuedit/onnx-runtime";
-import { createDenoiserStage } from "@emuedit/pipeline";
+import { createDenoiserStage, createStepBatcher } from "@emuedit/pipeline";
 import { addService, DenoiserService } from "@emuedit/proto";
 import { createLogger, messageLimitBytes, onTerminate, readSettings, startGrpcServer } from "@emuedit/service-kit";
-import { startTelemetry } from "@emuedit/telemetry";
+import { batchSizeHistogram, startTelemetry } from "@emuedit/telemetry";
 import { denoiserHandlers } from "./handlers.js";
 import { unetSettings } from "./settings.js";
 
@@ -30,7 +30,13 @@ const unet = await createSessionPool({
   intraOpThreads: settings.intraOpThreads,
   maxQueue: settings.maxQueue,
 });
-const stage = createDenoiserStage(pkg, unet, { maxSteps: settings.maxSteps, maxGuidanceScale: settings.maxGuidanceScale });
+// Concurrent edits share UNet calls when rows carry their own timestep ([B] timestep input).
+const batchSize = batchSizeHistogram();
+const runner =
+  pkg.unet.timestepShape === "batch"
+    ? createStepBatcher(unet, { maxRows: settings.maxBatchRows, maxInFlight: settings.workers }, (rows) => batchSize.record(rows / 3))
+    : unet;
+const stage = createDenoiserStage(pkg, runner, { maxSteps: settings.maxSteps, maxGuidanceScale: settings.maxGuidanceScale });
 
 // Largest request: image latent + resume latent and history (at most 4 tensors) + 3 text rows.
 const latentBytes = pkg.unet.latentChannels * (pkg.resolution / pkg.vaeScaleFactor) ** 2 * 4 * 4; // up to 2x the trained side
