@@ -28,6 +28,7 @@ const system = await launchSystem({
     unet: Number(process.env.EMUEDIT_UNET_PORT ?? 50063),
   },
   onLine,
+  detached: true,
 }).catch((err: unknown) => {
   process.stderr.write(`emuedit failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

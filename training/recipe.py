@@ -47,7 +47,7 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--out", default="models/emu-edit-tiny")
     p.add_argument("--device", default="cpu", help="cpu or cuda (training phases)")
     p.add_argument("--vae-steps", type=int, default=1000)
-    p.add_argument("--unet-steps", type=int, default=3000)
+    p.add_argument("--unet-steps", type=int, default=4000)
     p.add_argument("--unet-minutes", type=float, default=None, help="stop UNet training after this wall time")
     p.add_argument("--pool-per-task", type=int, default=600)
     p.add_argument("--eval-per-task", type=int, default=12)

@@ -83,7 +83,7 @@ def make_config(run: str, use_task: bool = True, small: bool = False) -> Config:
     return cfg
 
 
-def train(run: str, steps: int, batch: int = 32, lr: float = 3e-4, n_per_task: int = 2000, use_task: bool = True,
+def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: int = 2000, use_task: bool = True,
           device: str = "cpu", ckpt_every: int = 250, seed: int = 0, log_every: int = 50, name: str = "unet",
           deadline: Optional[float] = None, small: bool = False) -> Dict[str, Any]:
     dev = setup(device)
@@ -172,7 +172,7 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--run", required=True)
     p.add_argument("--steps", type=int, default=5000)
     p.add_argument("--batch", type=int, default=32)
-    p.add_argument("--lr", type=float, default=3e-4)
+    p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--n-per-task", type=int, default=2000)
     p.add_argument("--no-task", action="store_true", help="ablation: no task embeddings")
     p.add_argument("--name", default=None, help="checkpoint name (default unet, or unet-notask)")

@@ -27,6 +27,12 @@ export interface LaunchOptions {
   readonly env?: Record<string, string>;
   readonly onLine?: (service: string, line: string) => void;
   readonly readyTimeoutMs?: number;
+  /**
+   * Run NATS and the services in their own process groups (pnpm start): a terminal's Ctrl-C then
+   * reaches only the launcher, which stops the services first and NATS last. Tests leave it off
+   * so a killed test run takes its children with it.
+   */
+  readonly detached?: boolean;
 }
 
 export interface RunningSystem {
@@ -62,7 +68,7 @@ export async function launchSystem(opts: LaunchOptions = {}): Promise<RunningSys
   let nats: NatsServerHandle | null = null;
   let natsUrl = opts.natsUrl ?? "nats://127.0.0.1:4222";
   if (opts.privateNats || !(await natsAnswers(natsUrl))) {
-    nats = await startNatsServer();
+    nats = await startNatsServer({ managed: opts.detached ?? false });
     natsUrl = nats.url;
   }
 
@@ -102,7 +108,7 @@ export async function launchSystem(opts: LaunchOptions = {}): Promise<RunningSys
 
   // 3. Services.
   const start = (name: ServiceName) =>
-    spawnService(name, path.join("services", name, "src", "main.ts"), { cwd: REPO_ROOT, env, onLine });
+    spawnService(name, path.join("services", name, "src", "main.ts"), { cwd: REPO_ROOT, env, onLine, detached: opts.detached ?? false });
   const processes = Object.fromEntries(SERVICE_NAMES.map((n) => [n, start(n)])) as Record<ServiceName, ServiceProcess>;
   const httpUrl = `http://${host}:${ports.http}`;
 

@@ -18,13 +18,18 @@ const RECENT_LINES = 200;
 export function spawnService(
   name: string,
   entry: string,
-  opts: { cwd: string; env: NodeJS.ProcessEnv; onLine: (name: string, line: string) => void },
+  opts: { cwd: string; env: NodeJS.ProcessEnv; onLine: (name: string, line: string) => void; detached?: boolean },
 ): ServiceProcess {
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", entry], {
     cwd: opts.cwd,
     env: opts.env,
     stdio: ["ignore", "pipe", "pipe"],
+    detached: opts.detached ?? false,
   });
+  // Never outlive the launcher, even when it exits without stopping us.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.on("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
   const recent: string[] = [];
   const onLine = (line: string) => {
     recent.push(line);

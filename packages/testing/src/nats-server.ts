@@ -16,6 +16,12 @@ export interface NatsServerOptions {
   startTimeoutMs?: number;
   /** Extra command line arguments, appended last. */
   extraArgs?: string[];
+  /**
+   * Owned by a long-running launcher rather than a test (default false): the server runs in its
+   * own process group (a terminal's Ctrl-C reaches only the launcher, which stops services before
+   * NATS) and no SIGINT/SIGTERM hook kills it early. It is still killed if this process exits.
+   */
+  managed?: boolean;
 }
 
 export interface NatsServerHandle {
@@ -46,6 +52,8 @@ const PORT_ATTEMPTS = 3;
  * exist only while a server runs and re-raise the signal, keeping its default effect.
  */
 const live = new Map<ChildProcess, string>();
+/** The subset of `live` that the signal hooks kill (servers started by tests). */
+const signalled = new Set<ChildProcess>();
 const killAll = () => {
   for (const [child, dir] of live) {
     child.kill("SIGKILL");
@@ -55,23 +63,22 @@ const killAll = () => {
 const TERMINATING_SIGNALS = ["SIGTERM", "SIGINT"] as const;
 function onTerminatingSignal(signal: NodeJS.Signals): void {
   killAll();
-  removeHooks();
+  removeSignalHooks();
+  process.off("exit", killAll);
   process.kill(process.pid, signal);
 }
-function installHooks(): void {
-  process.on("exit", killAll);
-  for (const s of TERMINATING_SIGNALS) process.on(s, onTerminatingSignal);
-}
-function removeHooks(): void {
-  process.off("exit", killAll);
+function removeSignalHooks(): void {
   for (const s of TERMINATING_SIGNALS) process.off(s, onTerminatingSignal);
 }
-function trackForExit(child: ChildProcess, dir: string): void {
-  if (live.size === 0) installHooks();
+function trackForExit(child: ChildProcess, dir: string, managed: boolean): void {
+  if (live.size === 0) process.on("exit", killAll);
+  if (!managed && signalled.size === 0) for (const s of TERMINATING_SIGNALS) process.on(s, onTerminatingSignal);
   live.set(child, dir);
+  if (!managed) signalled.add(child);
   child.once("exit", () => {
     live.delete(child);
-    if (live.size === 0) removeHooks();
+    if (signalled.delete(child) && signalled.size === 0) removeSignalHooks();
+    if (live.size === 0) process.off("exit", killAll);
   });
 }
 
@@ -109,9 +116,9 @@ class Incarnation {
   readonly exitPromise: Promise<void>;
 
   /** `dir`: the handle's temp dir, removed if the test process dies with the server running. */
-  constructor(bin: string, args: string[], dir: string) {
-    this.child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
-    trackForExit(this.child, dir);
+  constructor(bin: string, args: string[], dir: string, managed: boolean) {
+    this.child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], detached: managed });
+    trackForExit(this.child, dir, managed);
     const append = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString("utf8")).slice(-OUTPUT_LIMIT_CHARS);
     };
@@ -184,7 +191,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   // freePort() then spawn is racy against other processes; retry on another port.
   for (let attempt = 0; attempt < PORT_ATTEMPTS && current === undefined; attempt++) {
     port = await freePort();
-    const inc = new Incarnation(bin, argsFor(port), dir.path);
+    const inc = new Incarnation(bin, argsFor(port), dir.path, options.managed ?? false);
     try {
       await inc.ready(port, startTimeoutMs);
       current = inc;
@@ -220,7 +227,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     async restart() {
       if (stopped) throw new Error("restart() after stop(): the store dir is gone");
       await incarnation.stop("SIGTERM");
-      incarnation = new Incarnation(bin, argsFor(port), dir.path);
+      incarnation = new Incarnation(bin, argsFor(port), dir.path, options.managed ?? false);
       await incarnation.ready(port, startTimeoutMs);
     },
     output: () => incarnation.output,

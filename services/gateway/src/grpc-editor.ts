@@ -23,6 +23,8 @@ export function editorHandlers(deps: GrpcEditorDeps): ServiceImpl<typeof EditorS
       image_guidance_scale: req?.imageGuidanceScale,
       seed: req?.seed,
       output_format: req?.outputFormat,
+      preserve_unedited: req?.preserveUnedited,
+      size: req?.size,
       // The gRPC deadline is the edit's deadline.
       timeout_ms: deadline ? Math.max(1, Math.min(deps.limits.maxTimeoutMs, deadline.getTime() - Date.now())) : undefined,
     };

@@ -81,6 +81,7 @@ onTerminate(log, async () => {
   http.closeAllConnections();
   tasks.close();
   downstream.close();
-  await nc.drain();
+  // NATS may already be gone (operator stopped it first); in-flight work is done either way.
+  await nc.drain().catch((err: unknown) => log.warn("nats drain failed", { error: String(err) }));
   await telemetry.shutdown();
 });

@@ -57,6 +57,7 @@ log.info("ready", { model: pkg.name, address: server.address, nats: settings.nat
 onTerminate(log, async () => {
   await server.shutdown(settings.shutdownGraceMs);
   await unet.close();
-  await nc.drain();
+  // NATS may already be gone (operator stopped it first); in-flight work is done either way.
+  await nc.drain().catch((err: unknown) => log.warn("nats drain failed", { error: String(err) }));
   await telemetry.shutdown();
 });
