@@ -13,6 +13,10 @@ export interface EditBenchOptions {
   readonly steps: number;
   readonly edits: number;
   readonly concurrency: number;
+  /** EMUEDIT_PREVIEW_EVERY of the distributed system. */
+  readonly previewEvery: number;
+  /** UNet rows per batched call, both sides (3 = no batching). */
+  readonly batchRows: number;
 }
 
 function stats(ms: number[]) {
@@ -48,10 +52,13 @@ export async function benchEdit(opts: EditBenchOptions): Promise<void> {
   const png = await readFile(path.join(REPO_ROOT, "examples", "red-circle.png"));
   const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const image = { width: info.width, height: info.height, data: new Uint8Array(data) };
-  console.log(`model ${pkg.name} (${modelDir}), ${opts.steps} steps, ${opts.edits} edits; ${os.cpus().length} CPUs, node ${process.version}`);
+  console.log(
+    `model ${pkg.name}, ${opts.steps} steps, ${opts.edits} edits, preview every ${opts.previewEvery}, batch rows ${opts.batchRows}; ` +
+      `${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(1)}, node ${process.version}`,
+  );
 
-  // Baseline: the in-process pipeline, same pool settings as the services' defaults.
-  const local = await createInProcessPipeline(pkg, { workers: 1, intraOpThreads: 2 });
+  // Baseline: the in-process pipeline, same pool settings as the services
+  const local = await createInProcessPipeline(pkg, { workers: 1, intraOpThreads: 1 }, undefined, { maxRows: opts.batchRows });
   const input = (i: number) => ({
     editId: `bench-${i}`,
     image,
@@ -68,7 +75,12 @@ export async function benchEdit(opts: EditBenchOptions): Promise<void> {
   await local.close();
 
   // Distributed: HTTP through the gateway to the three services (private NATS).
-  const sys = await launchSystem({ modelDir, privateNats: true, onLine: () => undefined });
+  const sys = await launchSystem({
+    modelDir,
+    privateNats: true,
+    onLine: () => undefined,
+    env: { EMUEDIT_PREVIEW_EVERY: String(opts.previewEvery), EMUEDIT_UNET_MAX_BATCH_ROWS: String(opts.batchRows) },
+  });
   const post = async (i: number) => {
     const form = new FormData();
     form.append("image", new Blob([png]), "in.png");

@@ -1,5 +1,6 @@
 // Benchmarks (outside the test suite). Run from the repo root:
 //   pnpm bench edit [--model DIR] [--steps N] [--edits N] [--concurrency N]
+//                   [--preview-every N] [--batch-rows N]
 // Compares one edit through the whole distributed system (HTTP -> gateway -> gRPC services,
 // NATS) with the same edit through the in-process pipeline (the baseline), on this machine.
 // Results go to docs/benchmarks.md by hand, with the command line.
@@ -14,6 +15,8 @@ const { values } = parseArgs({
     steps: { type: "string", default: "20" },
     edits: { type: "string", default: "20" },
     concurrency: { type: "string", default: "4" },
+    "preview-every": { type: "string", default: "1" },
+    "batch-rows": { type: "string", default: "12" },
   },
 });
 switch (name) {
@@ -23,9 +26,11 @@ switch (name) {
       steps: Number(values.steps),
       edits: Number(values.edits),
       concurrency: Number(values.concurrency),
+      previewEvery: Number(values["preview-every"]),
+      batchRows: Number(values["batch-rows"]),
     });
     break;
   default:
-    console.error("usage: pnpm bench edit [--model DIR] [--steps N] [--edits N] [--concurrency N]");
+    console.error("usage: pnpm bench edit [--model DIR] [--steps N] [--edits N] [--concurrency N] [--preview-every N] [--batch-rows N]");
     process.exit(2);
 }

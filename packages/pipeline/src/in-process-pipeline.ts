@@ -37,6 +37,7 @@ export async function createInProcessPipeline(
   pkg: ModelPackage,
   pools: PoolSettings = { workers: 1, intraOpThreads: 1 },
   limits: DenoiseLimits = DEFAULT_DENOISE_LIMITS,
+  batch: { maxRows: number } = { maxRows: 12 },
 ): Promise<InProcessPipeline> {
   const open = (modelPath: string, name: string) => createSessionPool({ modelPath, name, ...pools });
   const opened: SessionPool[] = [];
@@ -53,7 +54,7 @@ export async function createInProcessPipeline(
     const text = createTextStage(pkg, { textEncoder, taskClassifier });
     const vae = createVaeStage(pkg, { encoder, decoder });
     // Same batching of concurrent edits as the unet service, so benchmarks compare like with like.
-    const unetRunner = pkg.unet.timestepShape === "batch" ? createStepBatcher(unet, { maxRows: 12, maxInFlight: pools.workers }) : unet;
+    const unetRunner = pkg.unet.timestepShape === "batch" ? createStepBatcher(unet, { maxRows: batch.maxRows, maxInFlight: pools.workers }) : unet;
     const denoiser = createDenoiserStage(pkg, unetRunner, limits);
     const backends: EditBackends = {
       encodeText: (texts, signal) => text.encode(texts, signal),

@@ -35,24 +35,31 @@ export function denoiserHandlers(deps: DenoiserDeps): ServiceImpl<typeof Denoise
         const taskEmbedding = req.taskEmbedding ? (tensorFromProto(req.taskEmbedding, { dtype: "float32", name: "task_embedding" }).data as Float32Array) : null;
         const resume = await resumePoint(deps, editId, req);
 
-        // 1. Run the loop, publishing latents as it goes.
-        const onStep = async (r: StepReport) => {
-          try {
-            await deps.publisher.publish({
-              editId,
-              step: r.step,
-              totalSteps: r.totalSteps,
-              timestep: r.timestep,
-              latent: { dtype: "float32", shape: imageLatent.shape, data: r.latent },
-              schedulerState: r.schedulerState.history,
-              seed: req.seed,
-              traceContext: injectTraceHeaders(),
-            });
-          } catch (err) {
-            // Previews and checkpoints are best-effort: a NATS hiccup must not fail the edit.
-            log.warn("latent publish failed", { editId, step: r.step, error: String(err) });
-          }
+        // 1. Run the loop, publishing latents as it goes. Publishes are chained (in step order)
+        //    but not awaited by the loop, so the NATS round trip overlaps the next UNet step.
+        let publishing: Promise<void> = Promise.resolve();
+        const onStep = (r: StepReport) => {
+          const previous = publishing;
+          publishing = (async () => {
+            await previous;
+            try {
+              await deps.publisher.publish({
+                editId,
+                step: r.step,
+                totalSteps: r.totalSteps,
+                timestep: r.timestep,
+                latent: { dtype: "float32", shape: imageLatent.shape, data: r.latent },
+                schedulerState: r.schedulerState.history,
+                seed: req.seed,
+                traceContext,
+              });
+            } catch (err) {
+              // Previews and checkpoints are best-effort: a NATS hiccup must not fail the edit.
+              log.warn("latent publish failed", { editId, step: r.step, error: String(err) });
+            }
+          })();
         };
+        const traceContext = injectTraceHeaders();
         const latent = await stage.denoise(
           {
             imageLatent,
@@ -68,7 +75,9 @@ export function denoiserHandlers(deps: DenoiserDeps): ServiceImpl<typeof Denoise
             previewEvery: req.previewEvery,
           },
           { onStep, signal: ctx.signal },
-        );
+        ).finally(() => publishing);
+        // Every step is in JetStream before the reply: a client that reads the final checkpoint
+        // after the call sees it.
         return { latent: tensorToProto(latent), steps: req.steps };
       } catch (err) {
         const g = toGrpcError(err, ctx.signal);
