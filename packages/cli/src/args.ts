@@ -36,12 +36,23 @@ export interface TasksCommand {
   readonly timeoutMs: number;
 }
 
-export interface HelpCommand {
-  readonly kind: "help";
-  readonly topic: "edit" | "tasks" | undefined;
+export interface RegisterTaskCommand {
+  readonly kind: "register-task";
+  /** A tasks.json-shaped entry: {id, name, group, description, examples, embedding}. */
+  readonly entry: string;
+  readonly nats: string;
 }
 
-export type Command = EditCommand | TasksCommand | HelpCommand;
+export type HelpTopic = "edit" | "tasks" | "register-task";
+
+export interface HelpCommand {
+  readonly kind: "help";
+  readonly topic: HelpTopic | undefined;
+}
+
+export type Command = EditCommand | TasksCommand | RegisterTaskCommand | HelpCommand;
+
+export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -75,13 +86,24 @@ export function parseCommand(argv: readonly string[], env: Env = {}): Command {
       return parseEdit(rest, env);
     case "tasks":
       return parseTasks(rest, env);
+    case "register-task":
+      return parseRegisterTask(rest, env);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
 }
 
 function helpTopic(word: string | undefined): HelpCommand["topic"] {
-  return word === "edit" || word === "tasks" ? word : undefined;
+  return word === "edit" || word === "tasks" || word === "register-task" ? word : undefined;
+}
+
+function parseRegisterTask(args: readonly string[], env: Env): RegisterTaskCommand | HelpCommand {
+  const { values, positionals } = parse(args, { nats: { type: "string" }, help: { type: "boolean", short: "h" } } as const);
+  if (values.help) return { kind: "help", topic: "register-task" };
+  if (positionals.length !== 1) throw new UsageError(`register-task takes one <entry.json>, got ${positionals.length} argument(s)`);
+  const nats = (values.nats ?? env.NATS_URL ?? DEFAULT_NATS_URL).trim();
+  if (!/^(nats|tls):\/\/\S+$|^\S+:\d{1,5}$/.test(nats)) throw new UsageError(`--nats must be a NATS URL, got "${nats}"`);
+  return { kind: "register-task", entry: positionals[0]!, nats };
 }
 
 function parseEdit(args: readonly string[], env: Env): EditCommand | HelpCommand {

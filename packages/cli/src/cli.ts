@@ -2,7 +2,8 @@
 
 import { GrpcError } from "@emuedit/proto";
 import { parseCommand } from "./args.js";
-import type { Env } from "./args.js";
+import type { Env, HelpTopic } from "./args.js";
+import { runRegisterTask } from "./register-task.js";
 import { runEdit } from "./edit.js";
 import type { Io } from "./edit.js";
 import { InputFileError, UsageError } from "./errors.js";
@@ -13,9 +14,9 @@ export const ExitCode = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as con
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 export async function main(argv: readonly string[], io: Io, env: Env = {}, signal?: AbortSignal): Promise<ExitCode> {
-  let topic: "edit" | "tasks" | undefined;
+  let topic: HelpTopic | undefined;
   try {
-    topic = argv[0] === "edit" || argv[0] === "tasks" ? argv[0] : undefined;
+    topic = argv[0] === "edit" || argv[0] === "tasks" || argv[0] === "register-task" ? argv[0] : undefined;
     const cmd = parseCommand(argv, env);
     switch (cmd.kind) {
       case "help":
@@ -26,6 +27,9 @@ export async function main(argv: readonly string[], io: Io, env: Env = {}, signa
         return ExitCode.ok;
       case "tasks":
         await runTasks(cmd, io, signal);
+        return ExitCode.ok;
+      case "register-task":
+        await runRegisterTask(cmd, io);
         return ExitCode.ok;
     }
   } catch (err) {

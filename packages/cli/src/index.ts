@@ -9,7 +9,7 @@ export {
   SERVER_ENV,
   OutputFormat,
 } from "./args.js";
-export type { Command, EditCommand, TasksCommand, HelpCommand, Env } from "./args.js";
+export type { Command, EditCommand, TasksCommand, RegisterTaskCommand, HelpCommand, HelpTopic, Env } from "./args.js";
 export { UsageError, InputFileError, OutputFileError, StreamProtocolError } from "./errors.js";
 export { ProgressReporter } from "./progress.js";
 export type { ProgressUpdate, TextOutput } from "./progress.js";

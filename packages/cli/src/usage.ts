@@ -1,6 +1,6 @@
 // Help texts. Printed to stdout for --help, to stderr after a usage error.
 
-import { DEFAULT_EDIT_TIMEOUT_MS, DEFAULT_SERVER, DEFAULT_TASKS_TIMEOUT_MS, SERVER_ENV } from "./args.js";
+import { DEFAULT_EDIT_TIMEOUT_MS, DEFAULT_NATS_URL, DEFAULT_SERVER, DEFAULT_TASKS_TIMEOUT_MS, SERVER_ENV, type HelpTopic } from "./args.js";
 
 const EDIT = `emuedit edit <image> "<instruction>" -o <output> [options]
 
@@ -25,17 +25,27 @@ Lists the tasks the server knows (name, group, description).
   --server <host:port>      default: $${SERVER_ENV} or ${DEFAULT_SERVER}
   --timeout-ms <ms>         default ${DEFAULT_TASKS_TIMEOUT_MS}`;
 
+const REGISTER_TASK = `emuedit register-task <entry.json> [--nats <url>]
+
+Publishes a task (e.g. one learned by task inversion) to the running system's task registry,
+the NATS KV bucket emuedit_tasks; gateways use it from their next edit, no restart. The file is
+one tasks.json entry: {"id", "name", "group", "description", "examples", "embedding"}.
+  --nats <url>              default: $NATS_URL or ${DEFAULT_NATS_URL}`;
+
 const GENERAL = `emuedit: instruction-based image editing client
 
 Usage:
   emuedit edit <image> "<instruction>" -o <output> [options]
   emuedit tasks [options]
-  emuedit help [edit|tasks]
+  emuedit register-task <entry.json> [--nats <url>]
+  emuedit help [edit|tasks|register-task]
 
 Exit status: 0 success, 1 server or I/O error, 2 usage error, 130 interrupted.`;
 
-export function usage(topic: "edit" | "tasks" | undefined): string {
+export function usage(topic: HelpTopic | undefined): string {
   switch (topic) {
+    case "register-task":
+      return REGISTER_TASK;
     case "edit":
       return EDIT;
     case "tasks":

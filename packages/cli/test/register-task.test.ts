@@ -1,0 +1,60 @@
+// `emuedit register-task` against a real nats-server: the entry lands in the KV registry that
+// gateways watch; bad files are usage errors and send nothing.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { connectNats, openTaskRegistry } from "@emuedit/nats";
+import { startNatsServer, type NatsServerHandle } from "@emuedit/testing";
+import { main } from "../src/index.js";
+
+let nats: NatsServerHandle;
+let dir: string;
+
+before(async () => {
+  nats = await startNatsServer();
+  dir = await mkdtemp(path.join(os.tmpdir(), "emuedit-cli-"));
+});
+after(async () => nats?.stop());
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: { stdout: { write: (s: string) => void out.push(s), isTTY: false }, stderr: { write: (s: string) => void err.push(s), isTTY: false } },
+    out,
+    err,
+  };
+}
+
+describe("register-task", () => {
+  test("register-task - the entry is in emuedit_tasks, marked as a user task", async () => {
+    const file = path.join(dir, "contour.json");
+    const embedding = [0.25, -1.5, 3, 0.125];
+    await writeFile(file, JSON.stringify({ id: 16, name: "contour", group: "vision", description: "outline an object", examples: ["outline the circle"], embedding }));
+    const t = io();
+    const code = await main(["register-task", file, "--nats", nats.url], t.io as never);
+    assert.equal(code, 0, t.err.join(""));
+    assert.match(t.out.join(""), /registered task contour \(4 values\)/);
+    const nc = await connectNats(nats.url);
+    try {
+      const entry = await (await openTaskRegistry(nc)).get("contour");
+      assert.deepEqual(Array.from(entry!.embedding), embedding);
+      assert.equal(entry!.origin, "user");
+    } finally {
+      await nc.close();
+    }
+  });
+
+  test("register-task - a malformed entry is a usage error naming the problem", async () => {
+    const file = path.join(dir, "bad.json");
+    await writeFile(file, JSON.stringify({ id: 1, name: "bad", group: "vision", description: "", examples: [], embedding: [] }));
+    const t = io();
+    assert.equal(await main(["register-task", file, "--nats", nats.url], t.io as never), 2);
+    assert.match(t.err.join(""), /embedding/);
+    const missing = io();
+    assert.equal(await main(["register-task", path.join(dir, "nope.json")], missing.io as never), 2);
+    assert.match(missing.err.join(""), /cannot read/);
+  });
+});
