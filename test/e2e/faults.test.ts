@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { launchSystem, type RunningSystem } from "@emuedit/launcher";
 import { waitFor } from "@emuedit/testing";
+import { createClient, EditorService } from "@emuedit/proto";
 import { errorBody, FIXTURE_MODEL, postEdit, sceneBytes } from "./helpers.js";
 
 let sys: RunningSystem;
@@ -55,5 +56,38 @@ describe("faults", () => {
     assert.equal(res.status, 200, await res.clone().text());
     assert.equal(await sys.processes.unet.exited, 0);
     await sys.restart("unet");
+  });
+
+  test("faults - NATS down: edits still succeed without previews; NATS back: progress returns", async () => {
+    const nats = sys.natsServer!;
+    nats.kill();
+    const started = Date.now();
+    const res = await postEdit(sys.httpUrl, { image: await sceneBytes(), instruction: "remove the circle", task: "remove", steps: "4", timeout_ms: "20000" });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.ok(Date.now() - started < 5000, `edit took ${Date.now() - started} ms with NATS down`);
+    const grpcDown = createClient(EditorService, sys.grpcAddress);
+    try {
+      const events = [];
+      for await (const ev of grpcDown.editStream({ edit: { image: await sceneBytes(), instruction: "x", task: "remove", steps: 3 } }, { deadlineMs: 20000 })) events.push(ev.event.case);
+      assert.deepEqual(events, ["result"], "no progress while NATS is down, but a result");
+    } finally {
+      grpcDown.close();
+    }
+
+    await nats.restart();
+    await waitFor(async () => (await fetch(`${sys.httpUrl}/readyz`)).status === 200, { timeoutMs: 15000, intervalMs: 200, description: "ready after NATS is back" });
+    const client = createClient(EditorService, sys.grpcAddress);
+    try {
+      const steps = await waitFor(async () => {
+        const seen: number[] = [];
+        for await (const ev of client.editStream({ edit: { image: await sceneBytes(), instruction: "x", task: "remove", steps: 3 } }, { deadlineMs: 20000 })) {
+          if (ev.event.case === "progress") seen.push(ev.event.value.step);
+        }
+        return seen.length === 3 ? seen : null;
+      }, { timeoutMs: 15000, intervalMs: 300, description: "progress events again" });
+      assert.deepEqual(steps, [1, 2, 3]);
+    } finally {
+      client.close();
+    }
   });
 });

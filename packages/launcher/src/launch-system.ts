@@ -40,6 +40,8 @@ export interface RunningSystem {
   readonly grpcAddress: string;
   readonly natsUrl: string;
   readonly natsStartedHere: boolean;
+  /** The nats-server this launcher started (fault tests kill and restart it), or null. */
+  readonly natsServer: NatsServerHandle | null;
   readonly addresses: Record<Exclude<ServiceName, "gateway">, string>;
   readonly processes: Record<ServiceName, ServiceProcess>;
   /** Kills one service (fault injection); restart() brings it back on the same port. */
@@ -117,6 +119,7 @@ export async function launchSystem(opts: LaunchOptions = {}): Promise<RunningSys
     grpcAddress: `${host}:${ports.grpc}`,
     natsUrl,
     natsStartedHere: nats !== null,
+    natsServer: nats,
     addresses,
     processes,
     async kill(name, sig = "SIGKILL") {

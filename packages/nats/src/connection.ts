@@ -41,3 +41,24 @@ export async function natsReady(nc: NatsConnection, options: { timeoutMs?: numbe
     clearTimeout(timer);
   }
 }
+
+export interface ConnectionState {
+  /** False from a disconnect until the next reconnect, and after close. */
+  readonly connected: boolean;
+}
+
+/**
+ * Follows the connection's status events, so hot paths can skip NATS work while it is down
+ * instead of waiting out a timeout on every call (a JetStream publish waits `timeoutMs`).
+ */
+export function trackConnection(nc: NatsConnection): ConnectionState {
+  const state = { connected: !nc.isClosed() };
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === "disconnect" || s.type === "close") state.connected = false;
+      else if (s.type === "reconnect") state.connected = true;
+    }
+  })().catch(() => undefined);
+  void nc.closed().then(() => (state.connected = false));
+  return state;
+}

@@ -7,8 +7,8 @@ export {
   LatentPublishError,
   TaskEntryFormatError,
 } from "./errors.js";
-export { connectNats, natsReady } from "./connection.js";
-export type { ConnectNatsOptions } from "./connection.js";
+export { connectNats, natsReady, trackConnection } from "./connection.js";
+export type { ConnectNatsOptions, ConnectionState } from "./connection.js";
 export {
   DEFAULT_LATENT_MAX_AGE_MS,
   ensureLatentStream,

@@ -11,7 +11,8 @@ import {
   type ImageLimits,
 } from "@emuedit/imaging";
 import type { ModelPackage } from "@emuedit/model-package";
-import { watchLatents } from "@emuedit/nats";
+import { setTimeout as sleep } from "node:timers/promises";
+import { watchLatents, type ConnectionState } from "@emuedit/nats";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { EditAbortedError, fixedImageSize, runEdit, type ResolvedTask, type TaskSource, type UncondCache } from "@emuedit/pipeline";
 import { withSpan } from "@emuedit/telemetry";
@@ -19,6 +20,9 @@ import type { Downstream } from "./downstream.js";
 import { recordStage, recordTaskLookup } from "./metrics.js";
 import type { EditParams } from "./edit-params.js";
 import { DeadlineError, RequestError, UnavailableError } from "./request-errors.js";
+
+/** Longest wait for the progress subscription to be registered before the edit starts anyway. */
+const PROGRESS_SUBSCRIBE_WAIT_MS = 1000;
 
 export interface EditResult {
   readonly id: string;
@@ -43,6 +47,8 @@ export interface EditServiceDeps {
   readonly tasks: TaskSource;
   readonly uncond: UncondCache;
   readonly nc: NatsConnection;
+  /** NATS down: edits go on without progress events rather than wait for a reconnect. */
+  readonly natsState: ConnectionState;
   readonly imageLimits: ImageLimits;
   readonly maxWorkingSidePx: number;
   readonly previewEvery: number;
@@ -86,13 +92,13 @@ export function createEditService(deps: EditServiceDeps): EditService {
     const working = await timed("resize", () => resizeRgb(decoded, size.width, size.height));
 
     // 2. Progress: subscribe to this edit's latents before the denoiser can publish the first.
-    const watch = opts.onProgress ? watchLatents(deps.nc, id, { signal }) : null;
+    const watch = opts.onProgress && deps.natsState.connected ? watchLatents(deps.nc, id, { signal }) : null;
     const forwarding = watch
       ? (async () => {
           for await (const cp of watch) opts.onProgress!({ step: cp.step, totalSteps: cp.totalSteps, stage: "denoise" });
         })().catch(() => undefined)
       : null;
-    if (watch) await watch.ready;
+    if (watch) await Promise.race([watch.ready.catch(() => undefined), sleep(PROGRESS_SUBSCRIBE_WAIT_MS)]);
 
     // 3. The edit itself over the model services.
     let out;

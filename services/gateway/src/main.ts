@@ -1,7 +1,7 @@
 // gateway: the HTTP API and the gRPC EditorService in front of the three model services.
 // Owns validation, limits, task resolution, orchestration, deadlines and encoding; no model.
 import { loadModelPackage } from "@emuedit/model-package";
-import { connectNats, natsReady } from "@emuedit/nats";
+import { connectNats, natsReady, trackConnection } from "@emuedit/nats";
 import { createUncondCache } from "@emuedit/pipeline";
 import { addService, EditorService } from "@emuedit/proto";
 import { createLogger, messageLimitBytes, onTerminate, readSettings, startGrpcServer } from "@emuedit/service-kit";
@@ -41,6 +41,7 @@ const edits = createEditService({
   tasks,
   uncond,
   nc,
+  natsState: trackConnection(nc),
   imageLimits: { maxInputBytes: settings.maxBodyBytes, maxInputPixels: settings.maxInputPixels },
   maxWorkingSidePx: settings.maxWorkingSidePx,
   previewEvery: settings.previewEvery,

@@ -1,5 +1,5 @@
 import type { ModelPackage } from "@emuedit/model-package";
-import { readCheckpoint, validateEditId, type LatentPublisher } from "@emuedit/nats";
+import { readCheckpoint, validateEditId, type ConnectionState, type LatentPublisher } from "@emuedit/nats";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { DenoiserStage, ResumeFrom, StepReport } from "@emuedit/pipeline";
 import { GrpcStatus, invalidArgument, type DenoiseRequest, type DenoiserService, type ServiceImpl } from "@emuedit/proto";
@@ -12,6 +12,8 @@ export interface DenoiserDeps {
   readonly stage: DenoiserStage;
   readonly publisher: LatentPublisher;
   readonly js: JetStreamClient;
+  /** While NATS is down the loop skips publishing instead of waiting out a timeout per step. */
+  readonly nats: ConnectionState;
   readonly log: Logger;
 }
 
@@ -38,10 +40,13 @@ export function denoiserHandlers(deps: DenoiserDeps): ServiceImpl<typeof Denoise
         // 1. Run the loop, publishing latents as it goes. Publishes are chained (in step order)
         //    but not awaited by the loop, so the NATS round trip overlaps the next UNet step.
         let publishing: Promise<void> = Promise.resolve();
+        let publishFailed = false;
         const onStep = (r: StepReport) => {
+          if (!deps.nats.connected || publishFailed) return;
           const previous = publishing;
           publishing = (async () => {
             await previous;
+            if (publishFailed) return;
             try {
               await deps.publisher.publish({
                 editId,
@@ -54,8 +59,10 @@ export function denoiserHandlers(deps: DenoiserDeps): ServiceImpl<typeof Denoise
                 traceContext,
               });
             } catch (err) {
-              // Previews and checkpoints are best-effort: a NATS hiccup must not fail the edit.
-              log.warn("latent publish failed", { editId, step: r.step, error: String(err) });
+              // Previews and checkpoints are best-effort: a NATS hiccup must not fail the edit,
+              // and one failure stops this edit's publishing so later steps do not queue up.
+              publishFailed = true;
+              log.warn("latent publish failed; no more previews for this edit", { editId, step: r.step, error: String(err) });
             }
           })();
         };

@@ -1,7 +1,7 @@
 // unet service: DenoiserService.Denoise runs the whole denoising loop of an edit and publishes
 // its latents to JetStream. Wiring only; the loop is createDenoiserStage in @emuedit/pipeline.
 import { loadModelPackage } from "@emuedit/model-package";
-import { connectNats, createLatentPublisher, ensureLatentStream } from "@emuedit/nats";
+import { connectNats, createLatentPublisher, ensureLatentStream, trackConnection } from "@emuedit/nats";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { createSessionPool } from "@emuedit/onnx-runtime";
 import { createDenoiserStage, createStepBatcher } from "@emuedit/pipeline";
@@ -48,7 +48,7 @@ const server = await startGrpcServer({
   port: settings.port,
   maxMessageBytes,
   log,
-  register: (s) => addService(s, DenoiserService, denoiserHandlers({ pkg, stage, publisher, js: jetstream(nc), log })),
+  register: (s) => addService(s, DenoiserService, denoiserHandlers({ pkg, stage, publisher, js: jetstream(nc), nats: trackConnection(nc), log })),
 });
 server.health.setStatus("", "SERVING");
 server.health.setStatus(DenoiserService.typeName, "SERVING");

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { loadModelPackage, type ModelPackage } from "@emuedit/model-package";
-import { connectNats, createLatentPublisher, ensureLatentStream, watchLatents } from "@emuedit/nats";
+import { connectNats, createLatentPublisher, ensureLatentStream, trackConnection, watchLatents } from "@emuedit/nats";
 import { createSessionPool, type SessionPool } from "@emuedit/onnx-runtime";
 import { createDenoiserStage } from "@emuedit/pipeline";
 import { addService, createClient, DenoiserService, GrpcError, GrpcStatus, type Client } from "@emuedit/proto";
@@ -39,7 +39,7 @@ before(async () => {
     port: 0,
     maxMessageBytes: 4 * 1024 * 1024,
     log,
-    register: (s) => addService(s, DenoiserService, denoiserHandlers({ pkg, stage, publisher: createLatentPublisher(nc), js: jetstream(nc), log })),
+    register: (s) => addService(s, DenoiserService, denoiserHandlers({ pkg, stage, publisher: createLatentPublisher(nc), js: jetstream(nc), nats: trackConnection(nc), log })),
   });
   client = createClient(DenoiserService, server.address);
 });
