@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 @dataclasses.dataclass
 class Config:
-    latent_channels: int = 16
+    latent_channels: int = 8
     vae_channels: Tuple[int, int] = (64, 128)
     vocab_size: int = 1024
     text_dim: int = 128

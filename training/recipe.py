@@ -4,8 +4,10 @@ when its output exists).
     /usr/bin/python3 -m training.recipe --run training/runs/default --out models/emu-edit-tiny
 
 Phases: autoencoder (+ its per-task ceiling) -> tokenizer + pre-encoded pool -> UNet/text/tasks/
-classifier -> held-out evaluation -> ONNX package (+ ONNX-vs-torch check) -> optional extras
-(--extras: ablation without task embeddings, multi-turn, task inversion k=1,10,100).
+classifier -> classifier head fine-tuning (augmented training phrasings) -> held-out evaluation ->
+ONNX package (+ ONNX-vs-torch check) -> optional: --pipeline-eval (a subset through the ONNX
+package and the project's in-process pipeline), --extras (ablation without task embeddings,
+multi-turn, task inversion k=1,10,100).
 Everything lands in RUN/*.json; RUN/results.json gathers the numbers for docs/model-card.md.
 """
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import time
 from typing import Any, Dict, Optional
 
+from . import classifier as C
 from . import evaluate as E
 from . import invert as I
 from . import multiturn as MT
@@ -47,12 +50,14 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--out", default="models/emu-edit-tiny")
     p.add_argument("--device", default="cpu", help="cpu or cuda (training phases)")
     p.add_argument("--vae-steps", type=int, default=1000)
-    p.add_argument("--unet-steps", type=int, default=4000)
+    p.add_argument("--unet-steps", type=int, default=5500)
     p.add_argument("--unet-minutes", type=float, default=None, help="stop UNet training after this wall time")
     p.add_argument("--pool-per-task", type=int, default=600)
     p.add_argument("--eval-per-task", type=int, default=12)
     p.add_argument("--sample-steps", type=int, default=20, help="DDIM steps when evaluating")
     p.add_argument("--extras", action="store_true", help="ablation, multi-turn and task inversion too")
+    p.add_argument("--pipeline-eval", action="store_true",
+                   help="also edit a subset through the ONNX package with the project's in-process pipeline")
     p.add_argument("--tiny", action="store_true", help="tiny widths and data (smoke test of the recipe)")
     a = p.parse_args(argv)
     run = a.run
@@ -80,6 +85,16 @@ def main(argv: Optional[list] = None) -> int:
     save_times()
     log("phase unet done")
     clf_n = 5 if a.tiny else 100
+    if _load(os.path.join(run, "classifier.json")) is None:
+        res = _timed(times, "classifier_s", C.finetune, run, 5 if a.tiny else 600, per_task=4 if a.tiny else 300,
+                     eval_per_task=clf_n)
+        write_json(os.path.join(run, "classifier.json"), res)
+        ev = _load(os.path.join(run, "eval-unet.json"))
+        if ev is not None:  # evaluated before the classifier was fine-tuned: refresh its number
+            ev["classifier"] = res["after"]
+            write_json(os.path.join(run, "eval-unet.json"), ev)
+        save_times()
+    log("phase classifier done")
     if _load(os.path.join(run, "eval-unet.json")) is None:
         res = _timed(times, "eval_s", E.evaluate, run, a.eval_per_task, steps=a.sample_steps, clf_per_task=clf_n)
         write_json(os.path.join(run, "eval-unet.json"), res)
@@ -89,6 +104,11 @@ def main(argv: Optional[list] = None) -> int:
     write_json(os.path.join(run, "package.json"), info)
     save_times()
     log("phase package done", MB=info["bytes"] / 1e6)
+    if a.pipeline_eval and _load(os.path.join(run, "pipeline-eval.json")) is None:
+        from . import pipeline_eval as PE
+        write_json(os.path.join(run, "pipeline-eval.json"),
+                   _timed(times, "pipeline_eval_s", PE.run, a.out, 1 if a.tiny else 3, True))
+        save_times()
     if a.extras:
         if _load(os.path.join(run, "eval-unet-notask.json")) is None:
             _timed(times, "ablation_train_s", U.train, run, a.unet_steps, n_per_task=8 if a.tiny else a.pool_per_task,
@@ -106,7 +126,8 @@ def main(argv: Optional[list] = None) -> int:
                 write_json(path.replace(".json", ".entry.json"), res["entry"])
         save_times()
     results = {k.replace(".json", ""): _load(os.path.join(run, k)) for k in
-               ("vae_eval.json", "eval-unet.json", "package.json", "eval-unet-notask.json", "multiturn.json", "times.json")}
+               ("vae_eval.json", "eval-unet.json", "classifier.json", "package.json", "pipeline-eval.json",
+                "eval-unet-notask.json", "multiturn.json", "times.json")}
     results["inversion"] = {k: _load(os.path.join(run, "inversion", f"contour-k{k}.json")) for k in (1, 10, 100)}
     write_json(os.path.join(run, "results.json"), results)
     log("recipe done", results=os.path.join(run, "results.json"))

@@ -85,7 +85,7 @@ def make_config(run: str, use_task: bool = True, small: bool = False) -> Config:
 
 def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: int = 2000, use_task: bool = True,
           device: str = "cpu", ckpt_every: int = 250, seed: int = 0, log_every: int = 50, name: str = "unet",
-          deadline: Optional[float] = None, small: bool = False) -> Dict[str, Any]:
+          deadline: Optional[float] = None, small: bool = False, stop_at: Optional[int] = None) -> Dict[str, Any]:
     dev = setup(device)
     pool = build_pool(run, n_per_task, dev, seed)
     tok = tokenizer(run)
@@ -115,7 +115,7 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
         save_ckpt(path, model=model.state_dict(), ema=ema.model.state_dict(), opt=opt.state_dict(), step=step,
                   cfg=dataclasses.asdict(cfg), scaling_factor=sf)
 
-    while step < steps:
+    while step < min(steps, stop_at or steps):
         if deadline is not None and time.time() > deadline:
             log(f"{name}: deadline reached", step=step)
             break
@@ -170,18 +170,20 @@ def load_editor(run: str, name: str = "unet", use_ema: bool = True):
 def main(argv: Optional[list] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", required=True)
-    p.add_argument("--steps", type=int, default=5000)
+    p.add_argument("--steps", type=int, default=5500)
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=5e-4)
-    p.add_argument("--n-per-task", type=int, default=2000)
+    p.add_argument("--n-per-task", type=int, default=600)
     p.add_argument("--no-task", action="store_true", help="ablation: no task embeddings")
     p.add_argument("--name", default=None, help="checkpoint name (default unet, or unet-notask)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--minutes", type=float, default=None, help="stop (and checkpoint) after this wall time")
+    p.add_argument("--stop-at", type=int, default=None, help="stop after this many steps (LR schedule still spans --steps)")
     a = p.parse_args(argv)
     name = a.name or ("unet-notask" if a.no_task else "unet")
     deadline = time.time() + 60 * a.minutes if a.minutes else None
-    train(a.run, a.steps, a.batch, a.lr, a.n_per_task, not a.no_task, a.device, name=name, deadline=deadline)
+    train(a.run, a.steps, a.batch, a.lr, a.n_per_task, not a.no_task, a.device, name=name, deadline=deadline,
+          stop_at=a.stop_at)
     return 0
 
 

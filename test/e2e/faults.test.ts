@@ -61,6 +61,7 @@ describe("faults", () => {
   test("faults - NATS down: edits still succeed without previews; NATS back: progress returns", async () => {
     const nats = sys.natsServer!;
     nats.kill();
+    await waitFor(async () => (await fetch(`${sys.httpUrl}/readyz`)).status === 503, { timeoutMs: 5000, intervalMs: 50, description: "gateway sees NATS down" });
     const started = Date.now();
     const res = await postEdit(sys.httpUrl, { image: await sceneBytes(), instruction: "remove the circle", task: "remove", steps: "4", timeout_ms: "20000" });
     assert.equal(res.status, 200, await res.clone().text());

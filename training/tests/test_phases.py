@@ -22,7 +22,7 @@ class Recipe(unittest.TestCase):
         cls.run_dir = os.path.join(cls.tmp, "run")
         cls.out = os.path.join(cls.tmp, "pkg")
         recipe.main(["--run", cls.run_dir, "--out", cls.out, "--tiny", "--vae-steps", "3", "--unet-steps", "3",
-                     "--eval-per-task", "1", "--sample-steps", "2", "--extras"])
+                     "--eval-per-task", "1", "--sample-steps", "2", "--extras", "--pipeline-eval"])
 
     @classmethod
     def tearDownClass(cls):
@@ -60,6 +60,9 @@ class Recipe(unittest.TestCase):
         self.assertIn("thresholded", res["multiturn"])
         self.assertEqual(sorted(res["inversion"]), ["1", "10", "100"])
         self.assertIsNotNone(res["eval-unet-notask"])
+        self.assertIn("after", res["classifier"])
+        if os.path.exists(os.path.join(os.path.dirname(__file__), "..", "..", "packages", "pipeline", "src", "index.ts")):
+            self.assertEqual(res["pipeline-eval"]["edits"], 16)
         self.assertEqual(len(res["inversion"]["10"]["entry"]["embedding"]), 32)
 
     def test_recipe_resumes_without_redoing_finished_phases(self):

@@ -22,7 +22,7 @@ const telemetry = await startTelemetry({
 const pkg = await loadModelPackage(settings.modelDir);
 const nc = await connectNats(settings.natsUrl, { name: "emuedit-unet" });
 await ensureLatentStream(await jetstreamManager(nc), { maxAgeMs: settings.latentMaxAgeMs });
-const publisher = createLatentPublisher(nc, { objectTtlMs: settings.latentMaxAgeMs });
+const publisher = createLatentPublisher(nc, { objectTtlMs: settings.latentMaxAgeMs, timeoutMs: settings.publishTimeoutMs });
 const unet = await createSessionPool({
   modelPath: pkg.unet.path,
   name: "unet",
