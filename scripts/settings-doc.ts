@@ -1,10 +1,10 @@
 // Prints the settings table of every service (markdown), for docs/operations.md:
 //   node --import tsx scripts/settings-doc.ts
 import { describeSettings } from "@emuedit/service-kit";
-import { gatewaySettings } from "../services/gateway/src/settings.js";
-import { textEncoderSettings } from "../services/text-encoder/src/settings.js";
-import { unetSettings } from "../services/unet/src/settings.js";
-import { vaeSettings } from "../services/vae/src/settings.js";
+import { gatewaySettings } from "@emuedit/gateway-service/settings";
+import { textEncoderSettings } from "@emuedit/text-encoder-service/settings";
+import { unetSettings } from "@emuedit/unet-service/settings";
+import { vaeSettings } from "@emuedit/vae-service/settings";
 
 const sections: [string, Parameters<typeof describeSettings>[0]][] = [
   ["gateway", gatewaySettings],
