@@ -7,7 +7,7 @@ import { intSetting, stringSetting, type SettingSpec } from "./settings.js";
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
 /** The model package every service loads unless EMUEDIT_MODEL_DIR says otherwise. */
-export const DEFAULT_MODEL_DIR = path.join(REPO_ROOT, "models", "fixture-tiny");
+export const DEFAULT_MODEL_DIR = path.join(REPO_ROOT, "models", "emu-edit-tiny");
 
 export function modelServiceSettings(prefix: string, defaultPort: number) {
   return {
