@@ -4,7 +4,7 @@
 
 Default unseen task: contour ("outline the circle" -> 1-px white outline of that object on black).
 Writes RUN/inversion/contour-k{K}.json (a tasks.json entry + metrics). --register puts the entry
-in the NATS KV bucket emuedit_tasks (training/tools/register_task.mjs) so a running gateway picks
+in the NATS KV bucket emuedit_tasks (`emuedit register-task`, packages/cli) so a running gateway picks
 it up without a restart.
 """
 from __future__ import annotations
@@ -72,11 +72,12 @@ def invert(run: str, k: int, steps: int = 300, lr: float = 5e-2, batch: int = 16
 
 
 def register(entry_path: str, url: Optional[str] = None) -> str:
-    cmd = ["node", os.path.join(ROOT, "training", "tools", "register_task.mjs"), os.path.abspath(entry_path)]
+    # The project's CLI (`emuedit register-task`): the same registry code the gateways watch.
+    cmd = ["node", os.path.join(ROOT, "packages", "cli", "bin", "emuedit.mjs"), "register-task",
+           os.path.abspath(entry_path), "--json"]
     if url:
-        cmd.append(url)
-    return subprocess.run(cmd, cwd=os.path.join(ROOT, "packages", "nats"), capture_output=True, text=True,
-                          check=True).stdout
+        cmd += ["--nats", url]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
 
 
 def main(argv: Optional[list] = None) -> int:

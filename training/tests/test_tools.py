@@ -12,7 +12,7 @@ from training import invert, pipeline_eval
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NATS = shutil.which("nats-server")
-HAVE_NATS_JS = os.path.isdir(os.path.join(ROOT, "packages", "nats", "node_modules", "@nats-io", "kv"))
+HAVE_NATS_JS = os.path.isdir(os.path.join(ROOT, "packages", "cli", "node_modules", "@emuedit", "nats"))
 HAVE_PIPELINE = os.path.exists(os.path.join(ROOT, "packages", "pipeline", "src", "index.ts"))
 FIXTURE = os.path.join(ROOT, "models", "fixture-tiny")
 
@@ -24,7 +24,7 @@ def free_port() -> int:
 
 
 class Register(unittest.TestCase):
-    @unittest.skipUnless(NATS and HAVE_NATS_JS and shutil.which("node"), "nats-server or @nats-io/kv missing")
+    @unittest.skipUnless(NATS and HAVE_NATS_JS and shutil.which("node"), "nats-server or the CLI's node_modules missing")
     def test_learned_task_lands_in_the_registry_bucket(self):
         port = free_port()
         with tempfile.TemporaryDirectory() as d:

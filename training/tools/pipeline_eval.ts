@@ -5,8 +5,8 @@
 //   "task"?: string, "steps", "guidanceScale", "imageGuidanceScale", "seed"}]}
 // out.json: {"outputs": [{"image": base64, "task": string|null, "ms": number}]}
 import { readFileSync, writeFileSync } from "node:fs";
-import { loadModelPackage } from "../../packages/model-package/src/index.ts";
-import { createInProcessPipeline } from "../../packages/pipeline/src/index.ts";
+import { loadModelPackage } from "@emuedit/model-package";
+import { createInProcessPipeline } from "@emuedit/pipeline";
 
 interface Case {
   image: string;
@@ -40,7 +40,7 @@ try {
       imageGuidanceScale: c.imageGuidanceScale,
       seed: c.seed,
     });
-    outputs.push({ image: Buffer.from(r.image.data).toString("base64"), task: r.task?.name ?? null, ms: performance.now() - t0 });
+    outputs.push({ image: Buffer.from(r.image.data).toString("base64"), task: r.task?.task.name ?? null, ms: performance.now() - t0 });
   }
 } finally {
   await pipeline.close();

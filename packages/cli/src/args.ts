@@ -41,6 +41,8 @@ export interface RegisterTaskCommand {
   /** A tasks.json-shaped entry: {id, name, group, description, examples, embedding}. */
   readonly entry: string;
   readonly nats: string;
+  /** Print {"bucket","key","revision"} as one JSON line (for scripts, e.g. training/invert.py). */
+  readonly json: boolean;
 }
 
 export type HelpTopic = "edit" | "tasks" | "register-task";
@@ -98,12 +100,12 @@ function helpTopic(word: string | undefined): HelpCommand["topic"] {
 }
 
 function parseRegisterTask(args: readonly string[], env: Env): RegisterTaskCommand | HelpCommand {
-  const { values, positionals } = parse(args, { nats: { type: "string" }, help: { type: "boolean", short: "h" } } as const);
+  const { values, positionals } = parse(args, { nats: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const);
   if (values.help) return { kind: "help", topic: "register-task" };
   if (positionals.length !== 1) throw new UsageError(`register-task takes one <entry.json>, got ${positionals.length} argument(s)`);
   const nats = (values.nats ?? env.NATS_URL ?? DEFAULT_NATS_URL).trim();
   if (!/^(nats|tls):\/\/\S+$|^\S+:\d{1,5}$/.test(nats)) throw new UsageError(`--nats must be a NATS URL, got "${nats}"`);
-  return { kind: "register-task", entry: positionals[0]!, nats };
+  return { kind: "register-task", entry: positionals[0]!, nats, json: values.json ?? false };
 }
 
 function parseEdit(args: readonly string[], env: Env): EditCommand | HelpCommand {

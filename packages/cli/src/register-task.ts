@@ -1,6 +1,6 @@
 // `emuedit register-task`: put a task entry into the NATS KV registry the gateways watch.
 import { readFile } from "node:fs/promises";
-import { connectNats, decodeTaskEntry, openTaskRegistry } from "@emuedit/nats";
+import { connectNats, decodeTaskEntry, openTaskRegistry, TASK_BUCKET } from "@emuedit/nats";
 import type { RegisterTaskCommand } from "./args.js";
 import type { Io } from "./edit.js";
 import { InputFileError } from "./errors.js";
@@ -28,7 +28,11 @@ export async function runRegisterTask(cmd: RegisterTaskCommand, io: Io): Promise
   try {
     const registry = await openTaskRegistry(nc);
     const revision = await registry.put({ ...entry, origin: entry.origin ?? USER_ORIGIN });
-    io.stdout.write(`registered task ${entry.name} (${entry.embedding.length} values) in emuedit_tasks, revision ${revision}\n`);
+    io.stdout.write(
+      cmd.json
+        ? `${JSON.stringify({ bucket: TASK_BUCKET, key: entry.name, revision })}\n`
+        : `registered task ${entry.name} (${entry.embedding.length} values) in ${TASK_BUCKET}, revision ${revision}\n`,
+    );
   } finally {
     await nc.close();
   }

@@ -25,12 +25,13 @@ Lists the tasks the server knows (name, group, description).
   --server <host:port>      default: $${SERVER_ENV} or ${DEFAULT_SERVER}
   --timeout-ms <ms>         default ${DEFAULT_TASKS_TIMEOUT_MS}`;
 
-const REGISTER_TASK = `emuedit register-task <entry.json> [--nats <url>]
+const REGISTER_TASK = `emuedit register-task <entry.json> [--nats <url>] [--json]
 
 Publishes a task (e.g. one learned by task inversion) to the running system's task registry,
 the NATS KV bucket emuedit_tasks; gateways use it from their next edit, no restart. The file is
 one tasks.json entry: {"id", "name", "group", "description", "examples", "embedding"}.
-  --nats <url>              default: $NATS_URL or ${DEFAULT_NATS_URL}`;
+  --nats <url>              default: $NATS_URL or ${DEFAULT_NATS_URL}
+  --json                    print {"bucket","key","revision"} as one JSON line`;
 
 const GENERAL = `emuedit: instruction-based image editing client
 

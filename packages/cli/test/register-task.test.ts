@@ -37,6 +37,11 @@ describe("register-task", () => {
     const code = await main(["register-task", file, "--nats", nats.url], t.io as never);
     assert.equal(code, 0, t.err.join(""));
     assert.match(t.out.join(""), /registered task contour \(4 values\)/);
+    const j = io();
+    assert.equal(await main(["register-task", file, "--nats", nats.url, "--json"], j.io as never), 0);
+    const line = JSON.parse(j.out.join("")) as { bucket: string; key: string; revision: number };
+    assert.deepEqual([line.bucket, line.key], ["emuedit_tasks", "contour"]);
+    assert.ok(line.revision > 1);
     const nc = await connectNats(nats.url);
     try {
       const entry = await (await openTaskRegistry(nc)).get("contour");
