@@ -19,19 +19,17 @@
 import { InvalidArgumentError } from "../errors.js";
 import { gaussianNoise } from "../noise.js";
 import { SchedulerBase } from "./base.js";
+import { SigmaSchedulerBase } from "./sigma-scheduler.js";
 import { readBoolean, readCommon, type CommonSettings } from "./config.js";
 import { eulerTrainSigmas } from "./euler.js";
 import { f32, sqrtF32 } from "./float32.js";
 import { SchedulerClassName, type SchedulerConfig, type StepOptions } from "./scheduler.js";
-import { addSigmaNoise, initNoiseSigmaFor, predictX0, scaleBySigma, sigmaSchedule } from "./sigma-space.js";
+import { addSigmaNoise, predictX0 } from "./sigma-space.js";
 
-export class EulerAncestralDiscreteScheduler extends SchedulerBase {
+export class EulerAncestralDiscreteScheduler extends SigmaSchedulerBase {
   readonly name = SchedulerClassName.EulerAncestralDiscrete;
-  private readonly common: CommonSettings;
-  private readonly trainSigmas: Float32Array;
-  /** [n+1] f32: sigma of each step, then the final sigma */
-  private sigmaTable: Float32Array = new Float32Array(0);
-  private noiseSigma = 1;
+  protected readonly common: CommonSettings;
+  protected readonly trainSigmas: Float32Array;
 
   constructor(config: SchedulerConfig) {
     super();
@@ -43,35 +41,10 @@ export class EulerAncestralDiscreteScheduler extends SchedulerBase {
     this.trainSigmas = eulerTrainSigmas(this.common, readBoolean(config, "rescale_betas_zero_snr", false));
   }
 
-  get initNoiseSigma(): number {
-    this.requireSchedule();
-    return this.noiseSigma;
-  }
 
-  /** Noise levels of the schedule [n+1] (last = final sigma); a copy, valid after setTimesteps. */
-  get sigmas(): number[] {
-    this.requireSchedule();
-    return Array.from(this.sigmaTable);
-  }
 
-  setTimesteps(numSteps: number): void {
-    SchedulerBase.checkNumSteps(this.name, numSteps, this.common.numTrainTimesteps);
-    const { timesteps, sigmas } = sigmaSchedule({
-      spacing: this.common.timestepSpacing,
-      numTrainTimesteps: this.common.numTrainTimesteps,
-      numSteps,
-      stepsOffset: this.common.stepsOffset,
-      trainSigmas: this.trainSigmas,
-      karras: null,
-      finalSigma: 0,
-    });
-    this.sigmaTable = sigmas;
-    this.noiseSigma = initNoiseSigmaFor(sigmas, this.common.timestepSpacing);
-    this.resetState(timesteps);
-  }
-
-  scaleModelInput(sample: Float32Array, t: number, stepIndex?: number): Float32Array {
-    return scaleBySigma(sample, this.sigmaTable[this.resolveIndex(t, stepIndex)]!);
+  protected scheduleShape() {
+    return { karras: null, finalSigma: 0 };
   }
 
   /** Draws z = gaussianNoise(opts.seed, stepIndex, N); `seed` is required. */

@@ -12,13 +12,13 @@
  * diffusers' S_churn/s_noise arguments are step-call options there, not config, and default to
  * no churn; we implement that default only.
  */
-import { SchedulerConfigError } from "../errors.js";
 import { SchedulerBase } from "./base.js";
+import { SigmaSchedulerBase } from "./sigma-scheduler.js";
 import { readBoolean, readChoice, readCommon, readNumber, rejectUnless, type CommonSettings } from "./config.js";
 import { f32 } from "./float32.js";
 import { alphasCumprod, makeBetas, rescaleZeroTerminalSnr, sigmasFromAlphasCumprod } from "./schedules.js";
 import { SchedulerClassName, type SchedulerConfig, type StepOptions } from "./scheduler.js";
-import { addSigmaNoise, initNoiseSigmaFor, predictX0, scaleBySigma, sigmaSchedule } from "./sigma-space.js";
+import { addSigmaNoise, predictX0 } from "./sigma-space.js";
 
 /** Smallest positive float16 subnormal: diffusers' stand-in for alphas_cumprod[-1] = 0 under zero SNR. */
 export const ZERO_SNR_TERMINAL_ALPHA_CUMPROD = 2 ** -24;
@@ -35,17 +35,14 @@ export function eulerTrainSigmas(common: CommonSettings, rescaleZeroSnr: boolean
   return sigmasFromAlphasCumprod(abar);
 }
 
-export class EulerDiscreteScheduler extends SchedulerBase {
+export class EulerDiscreteScheduler extends SigmaSchedulerBase {
   readonly name = SchedulerClassName.EulerDiscrete;
-  private readonly common: CommonSettings;
-  private readonly trainSigmas: Float32Array;
+  protected readonly common: CommonSettings;
+  protected readonly trainSigmas: Float32Array;
   private readonly useKarras: boolean;
   private readonly sigmaMin: number | null;
   private readonly sigmaMax: number | null;
   private readonly finalSigmasType: "zero" | "sigma_min";
-  /** [n+1] f32: sigma of each step, then the final sigma */
-  private sigmaTable: Float32Array = new Float32Array(0);
-  private noiseSigma = 1;
 
   constructor(config: SchedulerConfig) {
     super();
@@ -65,38 +62,10 @@ export class EulerDiscreteScheduler extends SchedulerBase {
     this.trainSigmas = eulerTrainSigmas(this.common, readBoolean(config, "rescale_betas_zero_snr", false));
   }
 
-  get initNoiseSigma(): number {
-    this.requireSchedule();
-    return this.noiseSigma;
-  }
 
-  /** Noise levels of the schedule [n+1] (last = final sigma); a copy, valid after setTimesteps. */
-  get sigmas(): number[] {
-    this.requireSchedule();
-    return Array.from(this.sigmaTable);
-  }
 
-  setTimesteps(numSteps: number): void {
-    SchedulerBase.checkNumSteps(this.name, numSteps, this.common.numTrainTimesteps);
-    const { timesteps, sigmas } = sigmaSchedule({
-      spacing: this.common.timestepSpacing,
-      numTrainTimesteps: this.common.numTrainTimesteps,
-      numSteps,
-      stepsOffset: this.common.stepsOffset,
-      trainSigmas: this.trainSigmas,
-      karras: this.useKarras ? { sigmaMin: this.sigmaMin, sigmaMax: this.sigmaMax } : null,
-      finalSigma: this.finalSigmasType === "zero" ? 0 : this.trainSigmas[0]!,
-    });
-    if (sigmas.some((s) => !Number.isFinite(s))) {
-      throw new SchedulerConfigError(`${this.name}: the noise schedule has a non-finite sigma`);
-    }
-    this.sigmaTable = sigmas;
-    this.noiseSigma = initNoiseSigmaFor(sigmas, this.common.timestepSpacing);
-    this.resetState(timesteps);
-  }
-
-  scaleModelInput(sample: Float32Array, t: number, stepIndex?: number): Float32Array {
-    return scaleBySigma(sample, this.sigmaTable[this.resolveIndex(t, stepIndex)]!);
+  protected scheduleShape() {
+    return { karras: this.useKarras ? { sigmaMin: this.sigmaMin, sigmaMax: this.sigmaMax } : null, finalSigma: this.finalSigmasType === "zero" ? 0 : this.trainSigmas[0]! };
   }
 
   step(modelOutput: Float32Array, t: number, sample: Float32Array, opts: StepOptions = {}): Float32Array {

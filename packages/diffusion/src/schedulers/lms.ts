@@ -13,11 +13,12 @@
  * a polynomial of degree <= 3, which 3-point Gauss-Legendre integrates exactly, so we do that.
  */
 import { SchedulerBase } from "./base.js";
+import { SigmaSchedulerBase } from "./sigma-scheduler.js";
 import { readBoolean, readCommon, rejectUnless, type CommonSettings } from "./config.js";
 import { f32 } from "./float32.js";
 import { alphasCumprod, makeBetas, sigmasFromAlphasCumprod } from "./schedules.js";
 import { SchedulerClassName, type SchedulerConfig, type StepOptions } from "./scheduler.js";
-import { addSigmaNoise, initNoiseSigmaFor, predictX0, scaleBySigma, sigmaSchedule } from "./sigma-space.js";
+import { addSigmaNoise, predictX0 } from "./sigma-space.js";
 
 /** diffusers' default `order` argument of LMSDiscreteScheduler.step. */
 const LMS_ORDER = 4;
@@ -28,14 +29,11 @@ const GAUSS_LEGENDRE_3 = [
   { x: Math.sqrt(3 / 5), w: 5 / 9 },
 ] as const;
 
-export class LMSDiscreteScheduler extends SchedulerBase {
+export class LMSDiscreteScheduler extends SigmaSchedulerBase {
   readonly name = SchedulerClassName.LMSDiscrete;
-  private readonly common: CommonSettings;
-  private readonly trainSigmas: Float32Array;
+  protected readonly common: CommonSettings;
+  protected readonly trainSigmas: Float32Array;
   private readonly useKarras: boolean;
-  /** [n+1] f32: sigma of each step, then the final sigma */
-  private sigmaTable: Float32Array = new Float32Array(0);
-  private noiseSigma = 1;
 
   constructor(config: SchedulerConfig) {
     super();
@@ -50,39 +48,14 @@ export class LMSDiscreteScheduler extends SchedulerBase {
     this.trainSigmas = sigmasFromAlphasCumprod(alphasCumprod(makeBetas(this.common)));
   }
 
-  get initNoiseSigma(): number {
-    this.requireSchedule();
-    return this.noiseSigma;
-  }
 
   override stateTensorCount(): number {
     return LMS_ORDER;
   }
 
-  /** Noise levels of the schedule [n+1] (last = final sigma); a copy, valid after setTimesteps. */
-  get sigmas(): number[] {
-    this.requireSchedule();
-    return Array.from(this.sigmaTable);
-  }
 
-  setTimesteps(numSteps: number): void {
-    SchedulerBase.checkNumSteps(this.name, numSteps, this.common.numTrainTimesteps);
-    const { timesteps, sigmas } = sigmaSchedule({
-      spacing: this.common.timestepSpacing,
-      numTrainTimesteps: this.common.numTrainTimesteps,
-      numSteps,
-      stepsOffset: this.common.stepsOffset,
-      trainSigmas: this.trainSigmas,
-      karras: this.useKarras ? { sigmaMin: null, sigmaMax: null } : null,
-      finalSigma: 0,
-    });
-    this.sigmaTable = sigmas;
-    this.noiseSigma = initNoiseSigmaFor(sigmas, this.common.timestepSpacing);
-    this.resetState(timesteps);
-  }
-
-  scaleModelInput(sample: Float32Array, t: number, stepIndex?: number): Float32Array {
-    return scaleBySigma(sample, this.sigmaTable[this.resolveIndex(t, stepIndex)]!);
+  protected scheduleShape() {
+    return { karras: this.useKarras ? { sigmaMin: null, sigmaMax: null } : null, finalSigma: 0 };
   }
 
   step(modelOutput: Float32Array, t: number, sample: Float32Array, opts: StepOptions = {}): Float32Array {
