@@ -74,7 +74,7 @@ def finetune(run: str, steps: int = 600, per_task: int = 300, lr: float = 1e-3, 
     path = os.path.join(run, f"{name}.pt")
     st = load_ckpt(path)
     sd = {k: v for k, v in clf.state_dict().items()}
-    for key in ("model", "ema"):
+    for key in [k for k in ("model", "ema") if k in st]:  # a carried run keeps only the EMA weights
         for k, v in sd.items():
             st[key][f"classifier.{k}"] = v.clone()
     st["classifier_finetuned"] = True

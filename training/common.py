@@ -1,17 +1,59 @@
-"""Shared helpers: devices, threads, checkpoints, logging."""
+"""Shared helpers: devices, threads, precision, learning-rate schedules, checkpoints, logging."""
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
 import time
-from typing import Any, Dict
+from typing import Any, ContextManager, Dict, Optional
 
 import torch
 
 
-def setup(device: str = "cpu", threads: int = 2) -> torch.device:
-    torch.set_num_threads(threads)
-    return torch.device(device)
+def setup(device: str = "cpu", threads: Optional[int] = None) -> torch.device:
+    """CPU work uses EMUEDIT_TRAIN_THREADS threads (default 2: this project's reference machine);
+    on CUDA, matmuls and convolutions may use TF32."""
+    torch.set_num_threads(threads or int(os.environ.get("EMUEDIT_TRAIN_THREADS", "2")))
+    dev = torch.device(device)
+    if dev.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
+    return dev
+
+
+def autocast(dev: torch.device, enabled: bool = True) -> ContextManager[Any]:
+    """bf16 autocast on CUDA (fp32 master weights and losses); plain fp32 on the CPU, where bf16
+    is slower and the reference runs were made."""
+    if enabled and dev.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def cosine_lr(base: float, progress: float, warm: float, floor: float) -> float:
+    """Linear warm-up over the first `warm` (fraction or steps, already divided), then cosine from
+    base down to floor*base at progress 1."""
+    p = min(max(progress, 0.0), 1.0)
+    return base * min(1.0, warm) * (floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * p)))
+
+
+class Clock:
+    """Training progress in [0,1] by steps, or by wall time when a time budget is given (so a run on
+    an unknown machine anneals its learning rate exactly within its budget)."""
+
+    def __init__(self, steps: int, minutes: Optional[float]):
+        self.steps = steps
+        self.budget = 60.0 * minutes if minutes else None
+        self.t0 = time.time()
+
+    def progress(self, step: int) -> float:
+        if self.budget is not None:
+            return max(step / self.steps, (time.time() - self.t0) / self.budget)
+        return step / self.steps
+
+    def done(self, step: int) -> bool:
+        return step >= self.steps or (self.budget is not None and time.time() - self.t0 >= self.budget)
 
 
 def save_ckpt(path: str, **state: Any) -> None:
@@ -22,7 +64,8 @@ def save_ckpt(path: str, **state: Any) -> None:
 
 
 def load_ckpt(path: str) -> Dict[str, Any]:
-    return torch.load(path, map_location="cpu")
+    # our own files: configs and optimizer state are plain Python (torch >= 2.6 would refuse them by default)
+    return torch.load(path, map_location="cpu", weights_only=False)
 
 
 def log(msg: str, **kv: Any) -> None:

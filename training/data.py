@@ -6,7 +6,9 @@ sees a "test" scene seed or a held-out phrasing.
 from __future__ import annotations
 
 import dataclasses
-from typing import List, Optional, Sequence
+import multiprocessing
+import os
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -27,23 +29,46 @@ class Pairs:
         return len(self.texts)
 
 
-def make_pairs(n_per_task: int, split: str, seed: int = 0, task_names: Optional[Sequence[str]] = None) -> Pairs:
+def _task_pairs(args: Tuple[str, int, str, int]) -> Tuple[np.ndarray, np.ndarray, List[str]]:
+    name, n_per_task, split, seed = args
+    rng = np.random.default_rng([SPLIT_SEED[split], seed, T.TASK_INDEX.get(name, 100)])
+    ins, tgs, texts = [], [], []
+    for _ in range(n_per_task):
+        a, b, s = T.make_example(name, rng, "test" if split == "test" else "train")
+        ins.append(a)
+        tgs.append(b)
+        texts.append(s)
+    return np.stack(ins), np.stack(tgs), texts
+
+
+def default_workers() -> int:
+    return int(os.environ.get("EMUEDIT_DATA_WORKERS", "0")) or max(1, min(16, os.cpu_count() or 1))
+
+
+def make_pairs(n_per_task: int, split: str, seed: int = 0, task_names: Optional[Sequence[str]] = None,
+               workers: Optional[int] = None) -> Pairs:
+    """Each task is its own seed stream, so the result is the same whatever the number of worker
+    processes (one task per process; worth it from a few hundred pairs per task)."""
     names = list(task_names or T.TASK_NAMES)
-    ins, tgs, texts, ids = [], [], [], []
-    for name in names:
-        rng = np.random.default_rng([SPLIT_SEED[split], seed, T.TASK_INDEX.get(name, 100)])
-        for _ in range(n_per_task):
-            a, b, s = T.make_example(name, rng, "test" if split == "test" else "train")
-            ins.append(a)
-            tgs.append(b)
-            texts.append(s)
-            ids.append(T.TASK_INDEX.get(name, -1))
-    return Pairs(np.stack(ins), np.stack(tgs), texts, np.asarray(ids, np.int64))
+    jobs = [(name, n_per_task, split, seed) for name in names]
+    w = min(len(jobs), default_workers() if workers is None else workers)
+    if w > 1 and n_per_task * len(jobs) >= 2000:
+        # fork is cheap, but not after CUDA is initialised in this process: spawn then
+        ctx = "spawn" if torch.cuda.is_available() and torch.cuda.is_initialized() else "fork"
+        with multiprocessing.get_context(ctx).Pool(w) as pool:
+            parts = pool.map(_task_pairs, jobs)
+    else:
+        parts = [_task_pairs(j) for j in jobs]
+    texts = [s for _, _, ts in parts for s in ts]
+    ids = [T.TASK_INDEX.get(name, -1) for name in names for _ in range(n_per_task)]
+    return Pairs(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), texts,
+                 np.asarray(ids, np.int64))
 
 
-def to_tensor(imgs: np.ndarray) -> torch.Tensor:
-    """uint8 [N,H,W,3] -> float [N,3,H,W] in [-1,1]."""
-    return torch.from_numpy(np.ascontiguousarray(imgs)).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+def to_tensor(imgs: Union[np.ndarray, torch.Tensor]) -> torch.Tensor:
+    """uint8 [N,H,W,3] (numpy, or a torch tensor on any device) -> float [N,3,H,W] in [-1,1]."""
+    t = imgs if isinstance(imgs, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(imgs))
+    return t.permute(0, 3, 1, 2).float() / 127.5 - 1.0
 
 
 def to_uint8(x: torch.Tensor) -> np.ndarray:

@@ -25,12 +25,15 @@ from .editor import Editor
 from .models import AutoEncoder
 from .train_unet import load_editor, load_vae, tokenizer
 
-DEFAULTS = {"steps": 20, "g_text": 2.5, "g_image": 1.5}
+# the sampler settings shipped in the package (emuedit.json) and used by every evaluation; chosen
+# on the val split (docs/model-card.md, "Sampler settings")
+DEFAULTS = {"steps": 20, "g_text": 1.5, "g_image": 1.5}
 
 
 @torch.no_grad()
 def edit(model: Editor, ae: AutoEncoder, sf: float, ids: torch.Tensor, empty_ids: torch.Tensor, inputs: np.ndarray,
-         task_emb: torch.Tensor, steps: int = 20, g_text: float = 2.5, g_image: float = 1.5, seed: int = 0,
+         task_emb: torch.Tensor, steps: int = DEFAULTS["steps"], g_text: float = DEFAULTS["g_text"],
+         g_image: float = DEFAULTS["g_image"], seed: int = 0,
          batch: int = 16) -> np.ndarray:
     """Edit uint8 images [N,64,64,3] with token ids [N,77] and task embeddings [N,E] -> uint8 outputs."""
     outs: List[np.ndarray] = []
@@ -61,15 +64,17 @@ def classifier_accuracy(model: Editor, tok, per_task: int = 100, split: str = "t
     return res
 
 
-def evaluate(run: str, per_task: int = 20, name: str = "unet", steps: int = 20, g_text: float = 2.5,
-             g_image: float = 1.5, tasks: Optional[Sequence[str]] = None, device: str = "cpu",
-             clf_per_task: int = 100) -> Dict[str, object]:
+def evaluate(run: str, per_task: int = 20, name: str = "unet", steps: int = DEFAULTS["steps"],
+             g_text: float = DEFAULTS["g_text"], g_image: float = DEFAULTS["g_image"], tasks: Optional[Sequence[str]] = None, device: str = "cpu",
+             clf_per_task: int = 100, split: str = "test") -> Dict[str, object]:
+    """split "val" (disjoint scenes, training phrasings) is for tuning sampler settings, so the
+    held-out "test" numbers are not chosen on the test set."""
     setup(device)
     t0 = time.time()
     model, sf, trained_steps = load_editor(run, name)
     ae = load_vae(run)
     tok = tokenizer(run)
-    pairs = D.make_pairs(per_task, "test", 0, tasks)
+    pairs = D.make_pairs(per_task, split, 0, tasks)
     ids = torch.tensor([tok(s) for s in pairs.texts])
     emb = model.tasks(torch.from_numpy(pairs.task_ids))
     out = edit(model, ae, sf, ids, torch.tensor(tok("")), pairs.inputs, emb, steps, g_text, g_image)
@@ -79,12 +84,12 @@ def evaluate(run: str, per_task: int = 20, name: str = "unet", steps: int = 20, 
         rows[task].append(M.score(task, pairs.inputs[k], pairs.targets[k], out[k]))
     per = M.summarize(rows)
     res: Dict[str, object] = {
-        "checkpoint": name, "trained_steps": trained_steps, "per_task": per, "sampler": {"steps": steps, "g_text": g_text, "g_image": g_image},
+        "checkpoint": name, "split": split, "trained_steps": trained_steps, "per_task": per, "sampler": {"steps": steps, "g_text": g_text, "g_image": g_image},
         "mean_success": float(np.mean([v["success"] for v in per.values()])),
         "min_success": float(min(v["success"] for v in per.values())),
         "classifier": classifier_accuracy(model, tok, clf_per_task) if clf_per_task else None,
         "seconds": time.time() - t0}
-    np.savez_compressed(os.path.join(run, f"samples-{name}.npz"), inputs=pairs.inputs[::max(1, per_task // 4)],
+    np.savez_compressed(os.path.join(run, f"samples-{name}{'' if split == 'test' else '-' + split}.npz"), inputs=pairs.inputs[::max(1, per_task // 4)],
                         targets=pairs.targets[::max(1, per_task // 4)], outputs=out[::max(1, per_task // 4)])
     return res
 
@@ -100,8 +105,10 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--tasks", default=None, help="comma-separated subset")
     p.add_argument("--device", default="cpu")
     p.add_argument("--out", default=None, help="json path (default RUN/eval-NAME.json)")
+    p.add_argument("--split", default="test", choices=["test", "val"], help="val: for tuning the sampler settings")
     a = p.parse_args(argv)
-    res = evaluate(a.run, a.per_task, a.name, a.steps, a.g_text, a.g_image, a.tasks.split(",") if a.tasks else None, a.device)
+    res = evaluate(a.run, a.per_task, a.name, a.steps, a.g_text, a.g_image, a.tasks.split(",") if a.tasks else None, a.device,
+                   clf_per_task=0 if a.split == "val" else 100, split=a.split)
     write_json(a.out or os.path.join(a.run, f"eval-{a.name}.json"), res)
     for k, v in res["per_task"].items():  # type: ignore[union-attr]
         log(f"eval {k}", success=v["success"], psnr_in=v["psnr_in"], psnr_out=v["psnr_out"], l1_out=v["l1_out"])

@@ -27,6 +27,9 @@ class Config:
     task_dim: int = 64
     num_tasks: int = 16
     use_task: bool = True
+    # tasks learned from the start beyond the 16 of tasks.TASK_NAMES (ids 16, 17, ...): the
+    # "trained from the start" baseline that task inversion is measured against
+    extra_tasks: Tuple[str, ...] = ()
 
     @staticmethod
     def tiny(vocab_size: int) -> "Config":

@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
+import sys
 import time
 from typing import Any, Dict, Optional
 
@@ -44,6 +46,27 @@ def _timed(times: Dict[str, float], key: str, fn, *args, **kw):
     return r
 
 
+def _start_side_runs(run: str, a: argparse.Namespace, n_pool: int) -> list:
+    """The ablation (no task embeddings) and the contour-from-start model, as processes that share
+    the device with the main run: the same settings, data and wall-time budget."""
+    dev = U.setup(a.device)
+    U.build_pool(run, n_pool, dev)  # built once here, not raced by three processes
+    U.build_pool(run, n_pool, dev, extra_tasks=("contour",))
+    common = ["--run", run, "--steps", str(a.unet_steps), "--batch", str(a.unet_batch), "--lr", str(a.unet_lr),
+              "--n-per-task", str(n_pool), "--device", a.device, "--warmup", str(a.unet_warmup),
+              "--ckpt-every", str(a.ckpt_every)] + (["--small"] if a.tiny else [])
+    if a.unet_budget_minutes:
+        common += ["--budget-minutes", str(a.unet_budget_minutes)]
+    out = []
+    for name, extra in (("unet-notask", ["--no-task"]), ("unet-contour", ["--name", "unet-contour", "--extra-task", "contour"])):
+        logf = os.path.join(run, f"{name}.log")
+        with open(logf, "a") as f:
+            proc = subprocess.Popen([sys.executable, "-m", "training.train_unet", *common, *extra], stdout=f,
+                                    stderr=subprocess.STDOUT, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        out.append((name, proc, logf))
+    return out
+
+
 def main(argv: Optional[list] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", default="training/runs/default")
@@ -59,6 +82,21 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--pipeline-eval", action="store_true",
                    help="also edit a subset through the ONNX package with the project's in-process pipeline")
     p.add_argument("--tiny", action="store_true", help="tiny widths and data (smoke test of the recipe)")
+    g = p.add_argument_group("budgets for a machine of unknown speed (e.g. a GPU): wall time instead of steps")
+    g.add_argument("--vae-minutes", type=float, default=None, help="autoencoder wall-time budget (LR schedule spans it)")
+    g.add_argument("--unet-budget-minutes", type=float, default=None,
+                   help="UNet wall-time budget (LR schedule spans it); --unet-steps becomes an upper bound")
+    g.add_argument("--vae-batch", type=int, default=32)
+    g.add_argument("--vae-n-per-task", type=int, default=500, help="pairs per task the autoencoder trains on")
+    g.add_argument("--unet-batch", type=int, default=32)
+    g.add_argument("--unet-lr", type=float, default=5e-4)
+    g.add_argument("--unet-warmup", type=int, default=200)
+    g.add_argument("--ckpt-every", type=int, default=250, help="UNet checkpoint interval in steps")
+    g.add_argument("--parallel-extras", action="store_true",
+                   help="with --extras: train the ablation and the contour-from-start model at the same time as "
+                        "the main UNet (subprocesses sharing the device; same settings and budget)")
+    g.add_argument("--stop-after", choices=["vae", "train"], default=None,
+                   help="stop after the autoencoder, or after every training phase (finish elsewhere)")
     a = p.parse_args(argv)
     run = a.run
     os.makedirs(run, exist_ok=True)
@@ -68,9 +106,10 @@ def main(argv: Optional[list] = None) -> int:
         write_json(os.path.join(run, "times.json"), times)
 
     vae_cfg = Config.tiny(0) if a.tiny else Config()
-    n_vae = 20 if a.tiny else 500
+    n_vae = 20 if a.tiny else a.vae_n_per_task
     if _load(os.path.join(run, "vae_eval.json")) is None:
-        ae = _timed(times, "vae_train_s", V.train, run, vae_cfg, a.vae_steps, n_per_task=n_vae, device=a.device)
+        ae = _timed(times, "vae_train_s", V.train, run, vae_cfg, a.vae_steps, batch=a.vae_batch, n_per_task=n_vae,
+                    device=a.device, minutes=a.vae_minutes)
         ae = ae.cpu()
         test = D.make_pairs(3 if a.tiny else 50, "test")
         res = {"scaling_factor": V.scaling_factor(ae, D.make_pairs(2 if a.tiny else 20, "train", 7)),
@@ -79,11 +118,28 @@ def main(argv: Optional[list] = None) -> int:
         write_json(os.path.join(run, "vae_eval.json"), res)
         save_times()
     log("phase vae done")
+    if a.stop_after == "vae":
+        return 0
     deadline = time.time() + 60 * a.unet_minutes if a.unet_minutes else None
-    _timed(times, "unet_train_s", U.train, run, a.unet_steps, n_per_task=8 if a.tiny else a.pool_per_task,
-           device=a.device, deadline=deadline, small=a.tiny)
+    n_pool = 8 if a.tiny else a.pool_per_task
+    unet_kw = dict(batch=a.unet_batch, lr=a.unet_lr, n_per_task=n_pool, device=a.device, small=a.tiny,
+                   minutes=a.unet_budget_minutes, warmup=a.unet_warmup, ckpt_every=a.ckpt_every)
+    side = []
+    if a.extras and a.parallel_extras:
+        side = _start_side_runs(run, a, n_pool)
+    _timed(times, "unet_train_s", U.train, run, a.unet_steps, deadline=deadline, **unet_kw)
+    for name, proc, logf in side:
+        if proc.wait() != 0:
+            raise SystemExit(f"{name} training failed (exit {proc.returncode}); see {logf}")
     save_times()
     log("phase unet done")
+    if a.extras and not a.parallel_extras:
+        _timed(times, "ablation_train_s", U.train, run, a.unet_steps, use_task=False, name="unet-notask", **unet_kw)
+        _timed(times, "contour_train_s", U.train, run, a.unet_steps, name="unet-contour", extra_tasks=("contour",),
+               **unet_kw)
+        save_times()
+    if a.stop_after == "train":
+        return 0
     clf_n = 5 if a.tiny else 100
     if _load(os.path.join(run, "classifier.json")) is None:
         res = _timed(times, "classifier_s", C.finetune, run, 5 if a.tiny else 600, per_task=4 if a.tiny else 300,
@@ -111,8 +167,6 @@ def main(argv: Optional[list] = None) -> int:
         save_times()
     if a.extras:
         if _load(os.path.join(run, "eval-unet-notask.json")) is None:
-            _timed(times, "ablation_train_s", U.train, run, a.unet_steps, n_per_task=8 if a.tiny else a.pool_per_task,
-                   use_task=False, device=a.device, name="unet-notask", deadline=None, small=a.tiny)
             res = E.evaluate(run, a.eval_per_task, "unet-notask", steps=a.sample_steps, clf_per_task=0)
             write_json(os.path.join(run, "eval-unet-notask.json"), res)
         if _load(os.path.join(run, "multiturn.json")) is None:
@@ -124,11 +178,15 @@ def main(argv: Optional[list] = None) -> int:
                              sample_steps=a.sample_steps)
                 write_json(path, res)
                 write_json(path.replace(".json", ".entry.json"), res["entry"])
+        path = os.path.join(run, "inversion", "contour-from-start.json")
+        if _load(path) is None:
+            write_json(path, I.from_start(run, eval_n=2 if a.tiny else 20, sample_steps=a.sample_steps))
         save_times()
     results = {k.replace(".json", ""): _load(os.path.join(run, k)) for k in
                ("vae_eval.json", "eval-unet.json", "classifier.json", "package.json", "pipeline-eval.json",
                 "eval-unet-notask.json", "multiturn.json", "times.json")}
     results["inversion"] = {k: _load(os.path.join(run, "inversion", f"contour-k{k}.json")) for k in (1, 10, 100)}
+    results["inversion"]["from_start"] = _load(os.path.join(run, "inversion", "contour-from-start.json"))
     write_json(os.path.join(run, "results.json"), results)
     log("recipe done", results=os.path.join(run, "results.json"))
     return 0

@@ -11,8 +11,9 @@ import argparse
 import dataclasses
 import math
 import os
+import signal
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 import torch
@@ -22,7 +23,7 @@ from . import bpe
 from . import data as D
 from . import diffusion as Df
 from . import tasks as T
-from .common import load_ckpt, log, save_ckpt, setup, write_json
+from .common import Clock, autocast, cosine_lr, load_ckpt, log, save_ckpt, setup
 from .editor import EMA, Editor
 from .models import AutoEncoder, Config
 
@@ -54,49 +55,108 @@ def encode_images(ae: AutoEncoder, imgs: np.ndarray, device: torch.device, bs: i
     return torch.cat([ae.encoder(D.to_tensor(imgs[i:i + bs]).to(device)).cpu() for i in range(0, len(imgs), bs)])
 
 
-def build_pool(run: str, n_per_task: int, device: torch.device, seed: int = 0) -> Dict[str, torch.Tensor]:
-    """Pre-encode train pairs once: z_in, z_tgt (unscaled), token ids, task ids."""
-    path = os.path.join(run, "pool.pt")
+def pool_path(run: str, extra_tasks: Sequence[str] = ()) -> str:
+    return os.path.join(run, "pool.pt" if not extra_tasks else f"pool-{'-'.join(extra_tasks)}.pt")
+
+
+def build_pool(run: str, n_per_task: int, device: torch.device, seed: int = 0,
+               extra_tasks: Sequence[str] = ()) -> Dict[str, torch.Tensor]:
+    """Pre-encode train pairs once: z_in, z_tgt (unscaled), token ids, task ids (extra tasks get
+    ids 16, 17, ... after the table's)."""
+    path = pool_path(run, extra_tasks)
+    n_tasks = len(T.TASK_NAMES) + len(extra_tasks)
     if os.path.exists(path):
-        pool = torch.load(path)
-        if len(pool["task"]) == n_per_task * len(T.TASK_NAMES):
+        pool = torch.load(path, weights_only=False)
+        if len(pool["task"]) == n_per_task * n_tasks:
             return pool
     t0 = time.time()
     tok = tokenizer(run)
     ae = load_vae(run).to(device)
-    pairs = D.make_pairs(n_per_task, "train", seed + 100)
+    # every task is its own seed stream, so a pool with extra tasks is the base pool plus their pairs
+    base = build_pool(run, n_per_task, device, seed) if extra_tasks else None
+    names = list(extra_tasks) if base is not None else list(T.TASK_NAMES)
+    pairs = D.make_pairs(n_per_task, "train", seed + 100, names)
+    first = len(T.TASK_NAMES) if base is not None else 0
+    task = torch.tensor([first + i for i in range(len(names)) for _ in range(n_per_task)], dtype=torch.int64)
     pool = {"z_in": encode_images(ae, pairs.inputs, device), "z_tgt": encode_images(ae, pairs.targets, device),
-            "ids": torch.tensor([tok(s) for s in pairs.texts], dtype=torch.int64),
-            "task": torch.from_numpy(pairs.task_ids)}
+            "ids": torch.tensor([tok(s) for s in pairs.texts], dtype=torch.int64), "task": task}
+    if base is not None:
+        pool = {k: torch.cat([base[k], v]) for k, v in pool.items()}
     torch.save(pool, path)
     log("pool: encoded", pairs=len(pairs), seconds=time.time() - t0)
     return pool
 
 
-def make_config(run: str, use_task: bool = True, small: bool = False) -> Config:
+def make_config(run: str, use_task: bool = True, small: bool = False, extra_tasks: Sequence[str] = ()) -> Config:
     tok = tokenizer(run)
     vae_cfg = load_ckpt(os.path.join(run, "vae.pt"))["cfg"]
     cfg = Config(vocab_size=tok.vocab_size, latent_channels=vae_cfg["latent_channels"],
-                 vae_channels=tuple(vae_cfg["vae_channels"]), use_task=use_task)
+                 vae_channels=tuple(vae_cfg["vae_channels"]), use_task=use_task,
+                 num_tasks=len(T.TASK_NAMES) + len(extra_tasks), extra_tasks=tuple(extra_tasks))
     if small:
         cfg = dataclasses.replace(cfg, text_dim=64, text_layers=1, unet_channels=(32, 48, 64), task_dim=32)
     return cfg
 
 
+def _sigterm_interrupts() -> None:
+    """SIGTERM (a scheduler's or `timeout`'s stop) interrupts training like Ctrl-C, so it checkpoints."""
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals to the caller
+        pass
+
+
+def _optimizer(model: torch.nn.Module, lr: float, dev: torch.device) -> torch.optim.Optimizer:
+    if dev.type == "cuda":
+        try:  # one fused kernel for the whole update where this torch has it
+            return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01, fused=True)
+        except (TypeError, RuntimeError):
+            pass
+    return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+
+
 def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: int = 2000, use_task: bool = True,
           device: str = "cpu", ckpt_every: int = 250, seed: int = 0, log_every: int = 50, name: str = "unet",
-          deadline: Optional[float] = None, small: bool = False, stop_at: Optional[int] = None) -> Dict[str, Any]:
+          deadline: Optional[float] = None, small: bool = False, stop_at: Optional[int] = None,
+          minutes: Optional[float] = None, extra_tasks: Sequence[str] = (), warmup: int = 200,
+          ema_decay: float = 0.999, init_from: Optional[str] = None,
+          task_weights: Optional[Dict[str, float]] = None) -> Dict[str, Any]:
+    """`deadline` (epoch seconds) stops a step-scheduled run early (resumable later); `minutes`
+    instead makes the run a fixed wall-time budget with the cosine schedule spread over it (the
+    GPU recipe: the number of steps a machine manages is not known in advance). A run that ended
+    its schedule is marked finished and never trained again.
+
+    `init_from` continues another run's weights (its EMA, e.g. a carried GPU run) with a fresh
+    optimizer; `task_weights` (task name -> relative sampling weight, default 1) spends the
+    steps on the tasks that need them."""
     dev = setup(device)
-    pool = build_pool(run, n_per_task, dev, seed)
+    path = os.path.join(run, f"{name}.pt")
+    _sigterm_interrupts()
+    if os.path.exists(path):
+        st = load_ckpt(path)
+        if st.get("finished") and (st.get("budget") or st["step"] >= steps):
+            return {"steps": int(st["step"])}
+        if "opt" not in st:  # carried from another machine (training/carry.py): EMA weights only, used as they are
+            log(f"{name}: carried checkpoint without optimizer state, not resumable; using it as is", step=st["step"])
+            return {"steps": int(st["step"])}
+    pool = {k: v.to(dev) for k, v in build_pool(run, n_per_task, dev, seed, extra_tasks).items()}
     tok = tokenizer(run)
     sf = scaling_of(run)
-    cfg = make_config(run, use_task, small)
+    cfg = make_config(run, use_task, small, extra_tasks)
     torch.manual_seed(seed)
     model = Editor(cfg).to(dev)
-    ema = EMA(model)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-    path = os.path.join(run, f"{name}.pt")
+    ema = EMA(model, ema_decay)
+    opt = _optimizer(model, lr, dev)
     step = 0
+    init_steps = 0
+    if init_from is not None:
+        src = load_ckpt(init_from)
+        model.load_state_dict(src["ema"])
+        ema.model.load_state_dict(src["ema"])
+        init_steps = int(src["step"]) + int(src.get("init_steps", 0))
+        log(f"{name}: starting from {init_from}", steps_there=init_steps)
     if os.path.exists(path):
         st = load_ckpt(path)
         model.load_state_dict(st["model"])
@@ -106,56 +166,72 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
         log(f"{name}: resumed", step=step)
     ab = Df.alphas_cumprod().to(dev)
     empty = torch.tensor(tok(""), dtype=torch.int64).to(dev)
-    rng = np.random.default_rng([seed, step, 17])
+    g = torch.Generator(device=dev).manual_seed(seed * 1_000_003 + step * 17 + 1)
     n = len(pool["task"])
-    t0, acc = time.time(), {"loss": 0.0, "diff": 0.0, "ce": 0.0}
+    names = list(T.TASK_NAMES) + list(extra_tasks)
+    weights = None
+    if task_weights:
+        weights = torch.tensor([task_weights.get(names[int(i)], 1.0) for i in pool["task"]], device=dev)
+    clock = Clock(steps, minutes)
+    t0 = time.time()
+    # running sums stay on the device: a float() per step would make the host wait for the GPU
+    acc = torch.zeros(3, device=dev)
     model.train()
 
-    def save() -> None:
+    def save(finished: bool = False) -> None:
         save_ckpt(path, model=model.state_dict(), ema=ema.model.state_dict(), opt=opt.state_dict(), step=step,
-                  cfg=dataclasses.asdict(cfg), scaling_factor=sf)
+                  cfg=dataclasses.asdict(cfg), scaling_factor=sf, finished=finished, budget=minutes is not None,
+                  init_steps=init_steps, init_from=init_from, task_weights=task_weights)
 
-    while step < min(steps, stop_at or steps):
-        if deadline is not None and time.time() > deadline:
-            log(f"{name}: deadline reached", step=step)
-            break
-        cur = lr * min(1.0, (step + 1) / 200) * (0.55 + 0.45 * math.cos(math.pi * step / steps))
-        for g in opt.param_groups:
-            g["lr"] = cur
-        idx = torch.from_numpy(rng.integers(n, size=batch))
-        z_in, z_tgt = pool["z_in"][idx].to(dev), pool["z_tgt"][idx].to(dev) * sf
-        ids, task = pool["ids"][idx].to(dev), pool["task"][idx].to(dev)
-        r = torch.from_numpy(rng.random(batch)).to(dev)
-        drop_text = (r < 0.05) | ((r >= 0.10) & (r < 0.15))
-        drop_img = (r >= 0.05) & (r < 0.15)
-        ids = torch.where(drop_text[:, None], empty[None], ids)
-        z_in = z_in * (~drop_img).float().view(-1, 1, 1, 1)
-        t = torch.from_numpy(rng.integers(0, Df.T_TRAIN, size=batch)).to(dev)
-        noise = torch.randn_like(z_tgt)
-        xt, v = Df.add_noise(z_tgt, noise, t, ab)
-        hidden, pooled = model.text(ids)
-        pred = model.denoise(torch.cat([xt, z_in], 1), t.float(), hidden, model.tasks(task))
-        diff = F.mse_loss(pred, v)
-        keep = ~drop_text
-        ce = F.cross_entropy(model.classifier(pooled[keep]), task[keep]) if keep.any() else diff * 0
-        loss = diff + 0.1 * ce
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        ema.update(model, step)
-        step += 1
-        acc["loss"] += float(loss)
-        acc["diff"] += float(diff)
-        acc["ce"] += float(ce)
-        if step % log_every == 0:
-            log(name, step=step, **{k: v / log_every for k, v in acc.items()}, lr=cur,
-                s_per_step=(time.time() - t0) / log_every)
-            acc = {k: 0.0 for k in acc}
-            t0 = time.time()
-        if step % ckpt_every == 0:
-            save()
-    save()
+    try:
+        while not clock.done(step) and (stop_at is None or step < stop_at):
+            if deadline is not None and time.time() > deadline:
+                log(f"{name}: deadline reached", step=step)
+                break
+            progress = clock.progress(step) if minutes else step / steps
+            cur = cosine_lr(lr, progress, (step + 1) / warmup, 0.1)
+            for gr in opt.param_groups:
+                gr["lr"] = cur
+            idx = (torch.randint(n, (batch,), device=dev, generator=g) if weights is None else
+                   torch.multinomial(weights, batch, replacement=True, generator=g))
+            z_in, z_tgt = pool["z_in"][idx], pool["z_tgt"][idx] * sf
+            ids, task = pool["ids"][idx], pool["task"][idx]
+            r = torch.rand(batch, device=dev, generator=g)
+            drop_text = (r < 0.05) | ((r >= 0.10) & (r < 0.15))
+            drop_img = (r >= 0.05) & (r < 0.15)
+            ids = torch.where(drop_text[:, None], empty[None], ids)
+            z_in = z_in * (~drop_img).float().view(-1, 1, 1, 1)
+            t = torch.randint(0, Df.T_TRAIN, (batch,), device=dev, generator=g)
+            noise = torch.randn(z_tgt.shape, device=dev, generator=g)
+            xt, v = Df.add_noise(z_tgt, noise, t, ab)
+            with autocast(dev):
+                hidden, pooled = model.text(ids)
+                pred = model.denoise(torch.cat([xt, z_in], 1), t.float(), hidden, model.tasks(task))
+                logits = model.classifier(pooled)
+            diff = F.mse_loss(pred.float(), v)
+            keep = (~drop_text).float()
+            ce = (F.cross_entropy(logits.float(), task, reduction="none") * keep).sum() / keep.sum().clamp(min=1.0)
+            loss = diff + 0.1 * ce
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            ema.update(model, step)
+            step += 1
+            acc += torch.stack([loss.detach(), diff.detach(), ce.detach()])
+            if step % log_every == 0:
+                m = (acc / log_every).tolist()
+                log(name, step=step, loss=m[0], diff=m[1], ce=m[2], lr=cur, s_per_step=(time.time() - t0) / log_every)
+                acc.zero_()
+                t0 = time.time()
+            if step % ckpt_every == 0:
+                save()
+    except KeyboardInterrupt:
+        # an interrupted run (Ctrl-C, or a time limit's SIGINT/SIGTERM) keeps its last step, not its last checkpoint
+        save()
+        log(f"{name}: interrupted, checkpoint saved", step=step)
+        raise
+    save(finished=clock.done(step))
     return {"steps": step}
 
 
@@ -178,12 +254,24 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--name", default=None, help="checkpoint name (default unet, or unet-notask)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--minutes", type=float, default=None, help="stop (and checkpoint) after this wall time")
+    p.add_argument("--budget-minutes", type=float, default=None,
+                   help="a fixed wall-time budget: the LR schedule spans it and the run ends finished")
     p.add_argument("--stop-at", type=int, default=None, help="stop after this many steps (LR schedule still spans --steps)")
+    p.add_argument("--extra-task", action="append", default=[], help="also learn this task from the start (e.g. contour)")
+    p.add_argument("--warmup", type=int, default=200)
+    p.add_argument("--ckpt-every", type=int, default=250)
+    p.add_argument("--small", action="store_true", help="tiny widths (smoke tests)")
+    p.add_argument("--init-from", default=None, help="start from this checkpoint's EMA weights (fresh optimizer)")
+    p.add_argument("--task-weight", action="append", default=[], metavar="TASK=W",
+                   help="relative sampling weight of a task (default 1), repeatable")
     a = p.parse_args(argv)
+    tw = {k: float(v) for k, v in (x.split("=", 1) for x in a.task_weight)} or None
     name = a.name or ("unet-notask" if a.no_task else "unet")
     deadline = time.time() + 60 * a.minutes if a.minutes else None
-    train(a.run, a.steps, a.batch, a.lr, a.n_per_task, not a.no_task, a.device, name=name, deadline=deadline,
-          stop_at=a.stop_at)
+    res = train(a.run, a.steps, a.batch, a.lr, a.n_per_task, not a.no_task, a.device, name=name, deadline=deadline,
+                stop_at=a.stop_at, minutes=a.budget_minutes, extra_tasks=a.extra_task, warmup=a.warmup,
+                ckpt_every=a.ckpt_every, small=a.small, init_from=a.init_from, task_weights=tw)
+    log(f"{name}: done", steps=res["steps"])
     return 0
 
 

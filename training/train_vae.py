@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from . import data as D
 from . import metrics as M
-from .common import load_ckpt, log, save_ckpt, setup, write_json
+from .common import Clock, cosine_lr, load_ckpt, log, save_ckpt, setup, write_json
 from .models import AutoEncoder, Config
 
 
@@ -50,7 +50,10 @@ def image_pool(pairs: D.Pairs) -> np.ndarray:
 
 
 def train(run: str, cfg: Config, steps: int, batch: int = 32, lr: float = 2e-3, n_per_task: int = 1000,
-          device: str = "cpu", ckpt_every: int = 200, seed: int = 0, log_every: int = 50) -> AutoEncoder:
+          device: str = "cpu", ckpt_every: int = 200, seed: int = 0, log_every: int = 50,
+          minutes: Optional[float] = None) -> AutoEncoder:
+    """`minutes` bounds the wall time (the cosine schedule then runs over the budget: for a GPU run
+    whose speed is not known in advance). A finished run is never trained again."""
     dev = setup(device)
     path = os.path.join(run, "vae.pt")
     torch.manual_seed(seed)
@@ -60,38 +63,49 @@ def train(run: str, cfg: Config, steps: int, batch: int = 32, lr: float = 2e-3, 
     if os.path.exists(path):
         st = load_ckpt(path)
         ae.load_state_dict(st["model"])
+        if st.get("finished") and (st.get("budget") or st["step"] >= steps):
+            return ae.eval()
         opt.load_state_dict(st["opt"])
         step = st["step"]
         log("vae: resumed", step=step)
     if step >= steps:
         return ae.eval()
-    pool = image_pool(D.make_pairs(n_per_task, "train", seed))
-    rng = np.random.default_rng([seed, step])
-    t0, tl = time.time(), 0.0
+    # The image pool lives where the model does: no per-step host-to-device copies on a GPU.
+    pool = torch.from_numpy(image_pool(D.make_pairs(n_per_task, "train", seed))).to(dev)
+    g = torch.Generator(device=dev).manual_seed(seed * 1_000_003 + step)
+    clock = Clock(steps, minutes)
+    t0, tl = time.time(), torch.zeros((), device=dev)
     ae.train()
-    while step < steps:
-        cur = lr * 0.5 * (1 + math.cos(math.pi * step / steps)) if step > 100 else lr * (step + 1) / 100
-        for g in opt.param_groups:
-            g["lr"] = cur
-        x = D.to_tensor(pool[rng.integers(len(pool), size=batch)]).to(dev)
+
+    def save(finished: bool = False) -> None:
+        save_ckpt(path, model=ae.state_dict(), opt=opt.state_dict(), step=step, cfg=dataclasses.asdict(cfg),
+                  finished=finished, budget=minutes is not None)
+
+    while not clock.done(step):
+        cur = cosine_lr(lr, clock.progress(step), (step + 1) / 100, 0.0)
+        for gr in opt.param_groups:
+            gr["lr"] = cur
+        x = D.to_tensor(pool[torch.randint(len(pool), (batch,), device=dev, generator=g)])
         loss = vae_loss(ae, x)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         step += 1
-        tl += float(loss)
+        tl += loss.detach()
         if step % log_every == 0:
-            log("vae", step=step, loss=tl / log_every, lr=cur, s_per_step=(time.time() - t0) / log_every)
-            tl, t0 = 0.0, time.time()
-        if step % ckpt_every == 0 or step == steps:
-            save_ckpt(path, model=ae.state_dict(), opt=opt.state_dict(), step=step, cfg=dataclasses.asdict(cfg))
+            log("vae", step=step, loss=float(tl) / log_every, lr=cur, s_per_step=(time.time() - t0) / log_every)
+            tl.zero_()
+            t0 = time.time()
+        if step % ckpt_every == 0:
+            save()
+    save(finished=True)
     return ae.eval()
 
 
 @torch.no_grad()
 def scaling_factor(ae: AutoEncoder, pairs: D.Pairs, device: str = "cpu") -> float:
     imgs = image_pool(pairs)
-    zs = [ae.encoder(D.to_tensor(imgs[i:i + 256]).to(device)) for i in range(0, len(imgs), 256)]
+    zs = [ae.encoder(D.to_tensor(imgs[i:i + 256]).to(device)).float() for i in range(0, len(imgs), 256)]
     return float(1.0 / torch.cat(zs).std())
 
 
@@ -118,13 +132,13 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--n-per-task", type=int, default=1000)
     p.add_argument("--eval-per-task", type=int, default=50)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--minutes", type=float, default=None, help="wall-time budget (the LR schedule spans it)")
     p.add_argument("--vocab-size", type=int, default=0, help="unused here; kept for a shared config")
     a = p.parse_args(argv)
     cfg = Config()
-    ae = train(a.run, cfg, a.steps, a.batch, a.lr, a.n_per_task, a.device)
+    ae = train(a.run, cfg, a.steps, a.batch, a.lr, a.n_per_task, a.device, minutes=a.minutes).cpu()
     test = D.make_pairs(a.eval_per_task, "test")
-    res = {"scaling_factor": scaling_factor(ae, D.make_pairs(20, "train", 7), a.device),
-           "ceiling": ceiling(ae, test, a.device)}
+    res = {"scaling_factor": scaling_factor(ae, D.make_pairs(20, "train", 7)), "ceiling": ceiling(ae, test)}
     res["ceiling_mean_success"] = float(np.mean([v["success"] for v in res["ceiling"].values()]))
     write_json(os.path.join(a.run, "vae_eval.json"), res)
     for k, v in res["ceiling"].items():

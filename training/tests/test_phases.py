@@ -8,7 +8,7 @@ import unittest
 import numpy as np
 import torch
 
-from training import ort, recipe, train_vae
+from training import ort, recipe, train_unet, train_vae
 from training import data as D
 from training.models import Config
 
@@ -58,12 +58,46 @@ class Recipe(unittest.TestCase):
         self.assertEqual(set(res["vae_eval"]["ceiling"]), set(res["eval-unet"]["per_task"]))
         self.assertIn("classifier", res["eval-unet"])
         self.assertIn("thresholded", res["multiturn"])
-        self.assertEqual(sorted(res["inversion"]), ["1", "10", "100"])
+        self.assertEqual(sorted(res["inversion"]), ["1", "10", "100", "from_start"])
+        self.assertIn("success", res["inversion"]["from_start"]["metrics"])
         self.assertIsNotNone(res["eval-unet-notask"])
         self.assertIn("after", res["classifier"])
         if os.path.exists(os.path.join(os.path.dirname(__file__), "..", "..", "packages", "pipeline", "src", "index.ts")):
             self.assertEqual(res["pipeline-eval"]["edits"], 16)
         self.assertEqual(len(res["inversion"]["10"]["entry"]["embedding"]), 32)
+
+    def test_a_run_continues_from_another_runs_weights_with_task_weights(self):
+        src = torch.load(os.path.join(self.run_dir, "unet.pt"))
+        train_unet.train(self.run_dir, 2, batch=4, n_per_task=8, small=True, name="unet-ft",
+                         init_from=os.path.join(self.run_dir, "unet.pt"), task_weights={"text": 5.0}, lr=1e-9)
+        st = torch.load(os.path.join(self.run_dir, "unet-ft.pt"))
+        self.assertEqual(st["init_steps"], src["step"])
+        self.assertEqual(st["task_weights"], {"text": 5.0})
+        w = "unet.out.bias"
+        self.assertTrue(torch.allclose(st["model"][w], src["ema"][w], atol=1e-6))  # started there, barely moved
+
+    def test_sigterm_checkpoints_the_current_step(self):
+        import signal
+        import subprocess
+        import sys
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        proc = subprocess.Popen([sys.executable, "-m", "training.train_unet", "--run", self.run_dir, "--name", "unet-int",
+                                 "--small", "--steps", "1000000", "--n-per-task", "8", "--batch", "2",
+                                 "--ckpt-every", "1000000"], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True)
+        try:
+            for line in proc.stdout:  # type: ignore[union-attr]
+                if "unet-int step=" in line:  # training is under way (a log line every 50 steps)
+                    break
+            proc.send_signal(signal.SIGTERM)
+            out = proc.communicate(timeout=60)[0]
+        finally:
+            proc.kill()
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("interrupted, checkpoint saved", out)
+        st = torch.load(os.path.join(self.run_dir, "unet-int.pt"))
+        self.assertGreaterEqual(st["step"], 50)  # no periodic checkpoint was due: this one is the handler's
+        self.assertFalse(st["finished"])
 
     def test_recipe_resumes_without_redoing_finished_phases(self):
         before = os.path.getmtime(os.path.join(self.run_dir, "vae.pt"))
