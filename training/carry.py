@@ -28,7 +28,6 @@ from .common import load_ckpt, log, save_ckpt
 
 MAIN = "unet"  # the shipped model keeps fp32 weights; the ablation and baseline models travel in fp16
 STATE_KEYS = ("model", "ema")
-DTYPES = {"float32": torch.float32, "float16": torch.float16, "int64": torch.int64, "bool": torch.bool}
 
 
 def encode_ckpt(st: Dict[str, Any], name: str) -> Tuple[bytes, bytes]:
@@ -106,7 +105,11 @@ def pack(run: str, out: str, part_mb: float = 15.0) -> List[str]:
 
 
 def unpack(parts: str, run: str) -> Dict[str, int]:
-    data = b"".join(open(p, "rb").read() for p in sorted(glob.glob(os.path.join(parts, "run.tgz.part*"))))
+    chunks = []
+    for p in sorted(glob.glob(os.path.join(parts, "run.tgz.part*"))):
+        with open(p, "rb") as f:
+            chunks.append(f.read())
+    data = b"".join(chunks)
     os.makedirs(run, exist_ok=True)
     n = 0
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:

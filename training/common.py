@@ -23,10 +23,10 @@ def setup(device: str = "cpu", threads: Optional[int] = None) -> torch.device:
     return dev
 
 
-def autocast(dev: torch.device, enabled: bool = True) -> ContextManager[Any]:
+def autocast(dev: torch.device) -> ContextManager[Any]:
     """bf16 autocast on CUDA (fp32 master weights and losses); plain fp32 on the CPU, where bf16
     is slower and the reference runs were made."""
-    if enabled and dev.type == "cuda":
+    if dev.type == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()
 

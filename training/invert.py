@@ -30,6 +30,15 @@ from .train_unet import encode_images, load_editor, load_vae, tokenizer
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def _held_out(model, ae, sf: float, tok, emb: torch.Tensor, task: str, eval_n: int, seed: int,
+              sample_steps: int) -> Dict[str, float]:
+    """Metrics of `emb` on eval_n held-out edits of `task` (the same edits for every caller)."""
+    test = D.make_pairs(eval_n, "test", seed, [task])
+    out = edit(model, ae, sf, torch.tensor([tok(s) for s in test.texts]), torch.tensor(tok("")), test.inputs,
+               emb[None].expand(len(test), -1), sample_steps)
+    return M.summarize({task: [M.score(task, test.inputs[i], test.targets[i], out[i]) for i in range(len(test))]})[task]
+
+
 def invert(run: str, k: int, steps: int = 300, lr: float = 5e-2, batch: int = 16, eval_n: int = 20,
            name: str = "unet", task: str = "contour", seed: int = 0, sample_steps: int = 20,
            init: str = "mean") -> Dict[str, object]:
@@ -81,11 +90,7 @@ def invert(run: str, k: int, steps: int = 300, lr: float = 5e-2, batch: int = 16
         opt.step()
         if (step + 1) % 50 == 0:
             log(f"invert k={k}", step=step + 1, loss=float(loss))
-    test = D.make_pairs(eval_n, "test", seed, [task])
-    out = edit(model, ae, sf, torch.tensor([tok(s) for s in test.texts]), torch.tensor(tok("")), test.inputs,
-               emb.detach()[None].expand(len(test), -1), sample_steps)
-    rows = [M.score(task, test.inputs[i], test.targets[i], out[i]) for i in range(len(test))]
-    summary = M.summarize({task: rows})[task]
+    summary = _held_out(model, ae, sf, tok, emb.detach(), task, eval_n, seed, sample_steps)
     td = T.CONTOUR
     entry = {"id": len(T.TASKS), "name": task, "group": td.group, "description": td.description,
              "examples": sorted(set(train.texts))[:3], "embedding": [float(x) for x in emb.detach().numpy()]}
@@ -103,14 +108,8 @@ def from_start(run: str, eval_n: int = 20, name: str = "unet-contour", task: str
     tid = list(model.cfg.extra_tasks).index(task) + len(T.TASK_NAMES)
     ae = load_vae(run)
     tok = tokenizer(run)
-    test = D.make_pairs(eval_n, "test", seed, [task])
-    with torch.no_grad():
-        emb = model.tasks.weight[tid].detach()
-    out = edit(model, ae, sf, torch.tensor([tok(s) for s in test.texts]), torch.tensor(tok("")), test.inputs,
-               emb[None].expand(len(test), -1), sample_steps)
-    rows = [M.score(task, test.inputs[i], test.targets[i], out[i]) for i in range(len(test))]
-    return {"checkpoint": name, "trained_steps": steps, "metrics": M.summarize({task: rows})[task],
-            "seconds": time.time() - t0}
+    metrics = _held_out(model, ae, sf, tok, model.tasks.weight[tid].detach(), task, eval_n, seed, sample_steps)
+    return {"checkpoint": name, "trained_steps": steps, "metrics": metrics, "seconds": time.time() - t0}
 
 
 def register(entry_path: str, url: Optional[str] = None) -> str:

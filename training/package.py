@@ -9,7 +9,6 @@ import os
 import shutil
 from typing import Dict, Optional
 
-import numpy as np
 import torch
 
 from . import export, tasks as T, world as W

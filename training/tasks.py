@@ -6,7 +6,7 @@ Each task has templated paraphrases; templates whose index % 4 == 3 are the held
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 

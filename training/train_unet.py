@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
 import os
 import signal
 import time
@@ -134,8 +133,8 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
     dev = setup(device)
     path = os.path.join(run, f"{name}.pt")
     _sigterm_interrupts()
-    if os.path.exists(path):
-        st = load_ckpt(path)
+    st = load_ckpt(path) if os.path.exists(path) else None
+    if st is not None:
         if st.get("finished") and (st.get("budget") or st["step"] >= steps):
             return {"steps": int(st["step"])}
         if "opt" not in st:  # carried from another machine (training/carry.py): EMA weights only, used as they are
@@ -157,8 +156,7 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
         ema.model.load_state_dict(src["ema"])
         init_steps = int(src["step"]) + int(src.get("init_steps", 0))
         log(f"{name}: starting from {init_from}", steps_there=init_steps)
-    if os.path.exists(path):
-        st = load_ckpt(path)
+    if st is not None:
         model.load_state_dict(st["model"])
         ema.model.load_state_dict(st["ema"])
         opt.load_state_dict(st["opt"])
@@ -188,8 +186,7 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
             if deadline is not None and time.time() > deadline:
                 log(f"{name}: deadline reached", step=step)
                 break
-            progress = clock.progress(step) if minutes else step / steps
-            cur = cosine_lr(lr, progress, (step + 1) / warmup, 0.1)
+            cur = cosine_lr(lr, clock.progress(step), (step + 1) / warmup, 0.1)
             for gr in opt.param_groups:
                 gr["lr"] = cur
             idx = (torch.randint(n, (batch,), device=dev, generator=g) if weights is None else
