@@ -99,6 +99,43 @@ class Recipe(unittest.TestCase):
         self.assertGreaterEqual(st["step"], 50)  # no periodic checkpoint was due: this one is the handler's
         self.assertFalse(st["finished"])
 
+    @unittest.skipUnless(HAVE_ORT, "no onnxruntime (python) and no onnxruntime-node in packages/onnx-runtime")
+    def test_a_package_turns_back_into_the_run_it_came_from(self):
+        from training import from_package, package
+        src = torch.load(os.path.join(self.run_dir, "unet.pt"))
+        for fp16 in (False, True):
+            pkg = os.path.join(self.tmp, f"pkg-fp16-{fp16}")
+            package.build(self.run_dir, pkg, fp16=fp16, check=False)
+            back = os.path.join(self.tmp, f"back-fp16-{fp16}")
+            info = from_package.write_run(pkg, back)
+            st = torch.load(os.path.join(back, "unet.pt"))
+            cfg = dict(src["cfg"], unet_channels=tuple(src["cfg"]["unet_channels"]),
+                       vae_channels=tuple(src["cfg"]["vae_channels"]))
+            got = dict(st["cfg"], unet_channels=tuple(st["cfg"]["unet_channels"]), vae_channels=tuple(st["cfg"]["vae_channels"]))
+            self.assertEqual(got, cfg)  # heads (2 in the tiny config, not the default 4) found by trial
+            for name, w in src["ema"].items():
+                # tasks.json keeps the task embeddings in fp32 whatever the weights' storage
+                want = w.half().float() if fp16 and w.numel() >= 256 and name != "tasks.weight" else w
+                self.assertTrue(torch.equal(st["ema"][name], want), name)
+            vae_src, vae_back = torch.load(os.path.join(self.run_dir, "vae.pt")), torch.load(os.path.join(back, "vae.pt"))
+            for name, w in vae_src["model"].items():
+                want = w.half().float() if fp16 and w.numel() >= 256 else w
+                self.assertTrue(torch.equal(vae_back["model"][name], want), name)
+            self.assertEqual(st["scaling_factor"], src["scaling_factor"])
+            self.assertLess(max(info["max_abs_diff"].values()), 1e-4)
+            # the rebuilt run is a run: inversion starts from it
+            self.assertEqual(train_unet.load_editor(back)[0].cfg.text_heads, src["cfg"]["text_heads"])
+        from training import invert
+        fresh = os.path.join(self.tmp, "inverted-from-package")
+        invert.main(["--package", os.path.join(self.tmp, "pkg-fp16-False"), "--run", fresh, "--k", "1", "--steps", "2",
+                     "--eval-n", "1"])
+        with open(os.path.join(fresh, "inversion", "contour-k1.entry.json")) as f:
+            self.assertEqual(len(json.load(f)["embedding"]), src["cfg"]["task_dim"])
+        with open(os.path.join(self.tmp, "pkg-fp16-False", "unet", "model.onnx"), "r+b") as f:
+            f.truncate(f.seek(0, 2) // 2)  # a damaged package is refused, not half-loaded
+        with self.assertRaises(Exception):
+            from_package.write_run(os.path.join(self.tmp, "pkg-fp16-False"), os.path.join(self.tmp, "back-bad"))
+
     def test_recipe_resumes_without_redoing_finished_phases(self):
         before = os.path.getmtime(os.path.join(self.run_dir, "vae.pt"))
         recipe.main(["--run", self.run_dir, "--out", self.out, "--tiny", "--vae-steps", "3", "--unet-steps", "3",
