@@ -27,10 +27,14 @@ from .editor import EMA, Editor
 from .models import AutoEncoder, Config
 
 
+def config_of(st: Dict[str, Any]) -> Config:
+    """The architecture a checkpoint was saved with."""
+    return Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in st["cfg"].items()})
+
+
 def load_vae(run: str) -> AutoEncoder:
     st = load_ckpt(os.path.join(run, "vae.pt"))
-    cfg = Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in st["cfg"].items()})
-    ae = AutoEncoder(cfg)
+    ae = AutoEncoder(config_of(st))
     ae.load_state_dict(st["model"])
     return ae.eval()
 
@@ -143,15 +147,16 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
     pool = {k: v.to(dev) for k, v in build_pool(run, n_per_task, dev, seed, extra_tasks).items()}
     tok = tokenizer(run)
     sf = scaling_of(run)
-    cfg = make_config(run, use_task, small, extra_tasks)
+    src = load_ckpt(init_from) if init_from is not None else None
+    # a continued model keeps its own architecture (e.g. one rebuilt from a package by from_package)
+    cfg = config_of(src) if src is not None else make_config(run, use_task, small, extra_tasks)
     torch.manual_seed(seed)
     model = Editor(cfg).to(dev)
     ema = EMA(model, ema_decay)
     opt = _optimizer(model, lr, dev)
     step = 0
     init_steps = 0
-    if init_from is not None:
-        src = load_ckpt(init_from)
+    if src is not None:
         model.load_state_dict(src["ema"])
         ema.model.load_state_dict(src["ema"])
         init_steps = int(src["step"]) + int(src.get("init_steps", 0))
@@ -234,8 +239,7 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
 
 def load_editor(run: str, name: str = "unet", use_ema: bool = True):
     st = load_ckpt(os.path.join(run, f"{name}.pt"))
-    cfg = Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in st["cfg"].items()})
-    m = Editor(cfg)
+    m = Editor(config_of(st))
     m.load_state_dict(st["ema" if use_ema else "model"])
     return m.eval(), float(st["scaling_factor"]), int(st["step"])
 

@@ -136,6 +136,32 @@ class Recipe(unittest.TestCase):
         with self.assertRaises(Exception):
             from_package.write_run(os.path.join(self.tmp, "pkg-fp16-False"), os.path.join(self.tmp, "back-bad"))
 
+    def test_gpu_continue_script_trains_from_a_base_run_and_packs_the_result(self):
+        import subprocess
+        import sys
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        run, out = os.path.join(self.tmp, "cont"), os.path.join(self.tmp, "cont-out")
+        env = dict(os.environ, DEVICE="cpu", PYTHON=sys.executable, UNET_SECONDS="2", BATCH="2", N_PER_TASK="4",
+                   EMUEDIT_TRAIN_THREADS="1")
+        script = os.path.join(root, "training", "gpu_continue.sh")
+        done = subprocess.run(["bash", script, self.run_dir, run, out, "300"], cwd=root, env=env, capture_output=True,
+                              text=True, timeout=300)
+        self.assertEqual(done.returncode, 0, done.stdout[-2000:] + done.stderr[-2000:])
+        src = torch.load(os.path.join(self.run_dir, "unet.pt"))
+        st = torch.load(os.path.join(run, "unet.pt"))
+        self.assertTrue(st["finished"] and st["budget"])
+        self.assertEqual(st["init_steps"], src["step"])
+        self.assertEqual(st["cfg"], src["cfg"])  # the base's architecture, not this machine's defaults
+        back = os.path.join(self.tmp, "cont-back")
+        from training import carry
+        carry.unpack(out, back)
+        self.assertTrue(os.path.exists(os.path.join(back, "unet.pt")) and os.path.exists(os.path.join(back, "vae.pt")))
+        # a second call with the same RUN is refused rather than overwriting a trained model
+        again = subprocess.run(["bash", script, self.run_dir, run, out, "300"], cwd=root, env=env, capture_output=True,
+                               text=True, timeout=60)
+        self.assertEqual(again.returncode, 2)
+        self.assertIn("exists", again.stderr)
+
     def test_recipe_resumes_without_redoing_finished_phases(self):
         before = os.path.getmtime(os.path.join(self.run_dir, "vae.pt"))
         recipe.main(["--run", self.run_dir, "--out", self.out, "--tiny", "--vae-steps", "3", "--unet-steps", "3",

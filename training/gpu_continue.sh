@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Continue training the shipped UNet on one CUDA GPU inside a fixed wall-time budget, instead of
+# training a new model from nothing (gpu_recipe.sh): the autoencoder of the package is already at
+# its ceiling (99.4%), so all of the device time goes to UNet steps. BASE is a run rebuilt from
+# the package on this machine and carried to the GPU machine (its checkpoints are git-ignored):
+#
+#   /usr/bin/python3 -m training.from_package --package models/emu-edit-tiny --run training/runs/pkg
+#   # on the GPU machine (BASE carried there):
+#   bash training/gpu_continue.sh training/runs/pkg RUN OUT [TOTAL_SECONDS=540]
+#   # back here:
+#   /usr/bin/python3 -m training.carry unpack --parts OUT --run training/runs/cont
+#   /usr/bin/python3 -m training.evaluate --run training/runs/cont --per-task 12
+#
+# RUN gets BASE's autoencoder, tokenizer and scaling factor and a new unet.pt started from BASE's
+# weights (fresh optimizer, cosine schedule over the budget); OUT gets RUN packed in parts of at
+# most 15 MiB (training/carry.py). Settings: BATCH (256), LR (3e-4), WARMUP (200), N_PER_TASK
+# (4000), UNET_SECONDS (the training budget; default TOTAL - 120 s for the pool, start-up and
+# packing), EXTRA_ARGS (e.g. --task-weight text=2), DEVICE (cuda; cpu for a smoke test).
+set -u -o pipefail
+BASE=${1:?usage: gpu_continue.sh BASE RUN OUT [TOTAL_SECONDS]}
+RUN=${2:?usage: gpu_continue.sh BASE RUN OUT [TOTAL_SECONDS]}
+OUT=${3:?usage: gpu_continue.sh BASE RUN OUT [TOTAL_SECONDS]}
+TOTAL=${4:-540}
+PY=${PYTHON:-python3}
+START=$(date +%s)
+export PYTHONUNBUFFERED=1 EMUEDIT_TRAIN_THREADS=${EMUEDIT_TRAIN_THREADS:-8}
+DEVICE=${DEVICE:-cuda}
+for f in unet.pt vae.pt vae_eval.json tokenizer/vocab.json tokenizer/merges.txt; do
+  [ -e "$BASE/$f" ] || { echo "gpu_continue: $BASE/$f is missing (make BASE with training.from_package)" >&2; exit 2; }
+done
+if [ -e "$RUN/unet.pt" ]; then
+  echo "gpu_continue: $RUN/unet.pt exists; give a new RUN" >&2
+  exit 2
+fi
+$PY -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no cuda')" || exit 1
+mkdir -p "$RUN" "$OUT"
+cp "$BASE/vae.pt" "$BASE/vae_eval.json" "$RUN/"
+cp -r "$BASE/tokenizer" "$RUN/"
+
+UNET_SECONDS=${UNET_SECONDS:-$((TOTAL - 120))}
+MIN=$($PY -c "print(round(max(0.02, $UNET_SECONDS / 60.0), 3))")
+echo "UNet budget ${MIN} min"
+# should the phase run over, the timeout's SIGINT makes the trainer save its current step
+# shellcheck disable=SC2086
+timeout -s INT $((TOTAL - 15 - ($(date +%s) - START))) \
+  $PY -m training.train_unet --run "$RUN" --name unet --init-from "$BASE/unet.pt" --device "$DEVICE" \
+    --steps 1000000 --budget-minutes "$MIN" --batch "${BATCH:-256}" --lr "${LR:-3e-4}" --warmup "${WARMUP:-200}" \
+    --n-per-task "${N_PER_TASK:-4000}" --ckpt-every 2000 ${EXTRA_ARGS:-} 2>&1 | tee "$OUT/log-continue.txt"
+$PY -m training.carry pack --run "$RUN" --out "$OUT"
+echo "total $(( $(date +%s) - START ))s"
