@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import os
 from typing import Any, Dict, List, Optional, Sequence
@@ -88,9 +89,12 @@ def _export(module: nn.Module, args: tuple, path: str, inputs: List[str], output
     module.eval()
     tmp = path + ".tmp"
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    # newer torch defaults to the dynamo exporter, whose graphs and initializer names differ;
+    # one exporter everywhere keeps packages (and from_package's name matching) alike
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with torch.no_grad():
         torch.onnx.export(module, args, tmp, input_names=inputs, output_names=outputs,
-                          dynamic_axes=dynamic, opset_version=OPSET, do_constant_folding=True)
+                          dynamic_axes=dynamic, opset_version=OPSET, do_constant_folding=True, **legacy)
     model = onnx.load(tmp)
     os.remove(tmp)
     _save(model, path, opts)
