@@ -162,6 +162,27 @@ class Recipe(unittest.TestCase):
         self.assertEqual(again.returncode, 2)
         self.assertIn("exists", again.stderr)
 
+    def test_decoder_finetuning_keeps_the_latent_space(self):
+        from training import finetune_decoder
+        run = os.path.join(self.tmp, "dec")
+        os.makedirs(run)
+        shutil.copyfile(os.path.join(self.run_dir, "vae.pt"), os.path.join(run, "vae.pt"))
+        res = finetune_decoder.finetune(run, minutes=0.01, batch=2, lr=1e-2, n_per_task=1, task_weights={"texture": 3.0},
+                                        eval_per_task=1)
+        self.assertGreater(res["steps"], 0)
+        self.assertEqual(res["images"], 16 * 2 + 2)  # every task's input and target, and 2 more texture targets
+        self.assertEqual(set(res["after"]["per_task"]), set(res["before"]["per_task"]))
+        old = torch.load(os.path.join(run, "vae-before-decoder.pt"))["model"]
+        new = torch.load(os.path.join(run, "vae.pt"))["model"]
+        for name, w in old.items():
+            if name.startswith("encoder."):
+                self.assertTrue(torch.equal(new[name], w), name)
+        self.assertTrue(any(not torch.equal(new[n], w) for n, w in old.items() if n.startswith("decoder.")))
+        # a second run starts again from the kept original, it does not compound
+        finetune_decoder.finetune(run, minutes=0.01, batch=2, lr=1e-2, n_per_task=1, eval_per_task=1)
+        self.assertTrue(all(torch.equal(torch.load(os.path.join(run, "vae-before-decoder.pt"))["model"][n], w)
+                            for n, w in old.items()))
+
     def test_recipe_resumes_without_redoing_finished_phases(self):
         before = os.path.getmtime(os.path.join(self.run_dir, "vae.pt"))
         recipe.main(["--run", self.run_dir, "--out", self.out, "--tiny", "--vae-steps", "3", "--unet-steps", "3",

@@ -1,0 +1,126 @@
+"""Fine-tune only the autoencoder's decoder of a run (the encoder, hence the latent space the UNet
+was trained in, stays fixed), with extra weight on the tasks whose ceiling is lowest.
+
+    /usr/bin/python3 -m training.finetune_decoder --run training/runs/pkg --minutes 30 --task-weight texture=4
+
+Writes RUN/vae.pt (the previous one is kept as RUN/vae-before-decoder.pt) and
+RUN/decoder_eval.json: the autoencoder ceiling per task (success of decode(encode(target)) on the
+held-out split) before and after. Because the latents do not change, the UNet, the scaling factor
+and every other part of the package stay valid; only vae_decoder/ is exported again.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import time
+from typing import Dict, Optional
+
+import numpy as np
+import torch
+
+from . import data as D
+from . import tasks as T
+from .common import Clock, cosine_lr, load_ckpt, log, save_ckpt, setup, write_json
+from .models import AutoEncoder
+from .train_unet import config_of
+from .train_vae import ceiling, edge_weight
+
+
+@torch.no_grad()
+def _encode(ae, imgs: np.ndarray, bs: int = 256) -> torch.Tensor:
+    return torch.cat([ae.encoder(D.to_tensor(imgs[i:i + bs])) for i in range(0, len(imgs), bs)])
+
+
+def _ceiling_summary(ae, pairs: D.Pairs) -> Dict[str, object]:
+    per = ceiling(ae, pairs)
+    return {"per_task": per, "mean_success": float(np.mean([v["success"] for v in per.values()]))}
+
+
+def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_task: int = 500,
+             task_weights: Optional[Dict[str, float]] = None, eval_per_task: int = 50, seed: int = 11) -> Dict[str, object]:
+    setup("cpu")
+    path = os.path.join(run, "vae.pt")
+    before_path = os.path.join(run, "vae-before-decoder.pt")
+    if not os.path.exists(before_path):
+        shutil.copyfile(path, before_path)
+    st = load_ckpt(before_path)  # always from the original decoder: a rerun does not compound
+    ae = AutoEncoder(config_of(st))
+    ae.load_state_dict(st["model"])
+    ae.eval()
+    test = D.make_pairs(eval_per_task, "test")
+    before = _ceiling_summary(ae, test)
+    log("decoder: ceiling before", mean=before["mean_success"])
+    # training images: every task's inputs and targets, plus more targets of the weighted tasks
+    pairs = D.make_pairs(n_per_task, "train", seed)
+    imgs = [pairs.inputs, pairs.targets]
+    for name, w in (task_weights or {}).items():
+        extra = int(round((w - 1) * n_per_task))
+        if extra > 0:
+            more = D.make_pairs(extra, "train", seed + 1, [name])
+            imgs.append(more.targets)
+    pool = np.concatenate(imgs)
+    z = _encode(ae, pool)  # the encoder is frozen: its latents are computed once
+    log("decoder: pool", images=len(pool))
+    for p in ae.encoder.parameters():
+        p.requires_grad_(False)
+    dec = ae.decoder
+    dec.train()
+    opt = torch.optim.AdamW(dec.parameters(), lr=lr, weight_decay=0.0)
+    g = torch.Generator().manual_seed(seed)
+    clock = Clock(10 ** 9, minutes)
+    step, t0, tl = 0, time.time(), 0.0
+    while not clock.done(step):
+        cur = cosine_lr(lr, clock.progress(step), (step + 1) / 50, 0.0)
+        for gr in opt.param_groups:
+            gr["lr"] = cur
+        idx = torch.randint(len(pool), (batch,), generator=g)
+        x = D.to_tensor(pool[idx.numpy()])
+        r = dec(z[idx])
+        w = edge_weight(x)
+        err = r - x
+        loss = (w * err.abs()).mean() + (w * err * err).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        tl += float(loss)
+        if step % 50 == 0:
+            log("decoder", step=step, loss=tl / 50, lr=cur, s_per_step=(time.time() - t0) / 50)
+            tl, t0 = 0.0, time.time()
+    ae.eval()
+    after = _ceiling_summary(ae, test)
+    log("decoder: ceiling after", mean=after["mean_success"], steps=step)
+    save_ckpt(path, **dict(st, model=ae.state_dict(), decoder_finetune={"steps": step, "minutes": minutes, "lr": lr,
+                                                                          "task_weights": task_weights or {}}))
+    res = {"steps": step, "minutes": minutes, "batch": batch, "lr": lr, "n_per_task": n_per_task,
+           "task_weights": task_weights or {}, "images": int(len(pool)), "before": before, "after": after}
+    write_json(os.path.join(run, "decoder_eval.json"), res)
+    return res
+
+
+def main(argv: Optional[list] = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run", required=True)
+    p.add_argument("--minutes", type=float, default=30.0)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--n-per-task", type=int, default=500)
+    p.add_argument("--eval-per-task", type=int, default=50)
+    p.add_argument("--task-weight", action="append", default=[], metavar="TASK=W")
+    a = p.parse_args(argv)
+    weights = {}
+    for tw in a.task_weight:
+        name, _, w = tw.partition("=")
+        if name not in T.TASK_NAMES:
+            p.error(f"--task-weight: unknown task {name!r}")
+        weights[name] = float(w)
+    res = finetune(a.run, a.minutes, a.batch, a.lr, a.n_per_task, weights, a.eval_per_task)
+    for name in T.TASK_NAMES:
+        b, f = res["before"]["per_task"][name], res["after"]["per_task"][name]  # type: ignore[index]
+        log(f"ceiling {name}", before=b["success"], after=f["success"], psnr_in_before=b["psnr_in"], psnr_in_after=f["psnr_in"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
