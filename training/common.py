@@ -6,7 +6,7 @@ import json
 import math
 import os
 import time
-from typing import Any, ContextManager, Dict, Optional
+from typing import Any, ContextManager, Dict, Optional, Sequence
 
 import torch
 
@@ -66,6 +66,23 @@ def save_ckpt(path: str, **state: Any) -> None:
 def load_ckpt(path: str) -> Dict[str, Any]:
     # our own files: configs and optimizer state are plain Python (torch >= 2.6 would refuse them by default)
     return torch.load(path, map_location="cpu", weights_only=False)
+
+
+def parse_task_weights(values: Sequence[str], known: Sequence[str]) -> Dict[str, float]:
+    """["text=2.5", ...] (--task-weight TASK=W) -> {"text": 2.5}; an unknown task or a weight that
+    is not a positive number is a ValueError, not a silently ignored weight."""
+    out: Dict[str, float] = {}
+    for v in values:
+        name, sep, w = v.partition("=")
+        if not sep or name not in known:
+            raise ValueError(f"--task-weight {v!r}: expected TASK=W with TASK one of {', '.join(known)}")
+        try:
+            out[name] = float(w)
+        except ValueError:
+            raise ValueError(f"--task-weight {v!r}: W must be a number") from None
+        if not out[name] > 0:
+            raise ValueError(f"--task-weight {v!r}: W must be positive")
+    return out
 
 
 def log(msg: str, **kv: Any) -> None:

@@ -21,15 +21,10 @@ import torch
 
 from . import data as D
 from . import tasks as T
-from .common import Clock, cosine_lr, load_ckpt, log, save_ckpt, setup, write_json
+from .common import Clock, cosine_lr, load_ckpt, log, parse_task_weights, save_ckpt, setup, write_json
 from .models import AutoEncoder
-from .train_unet import config_of
-from .train_vae import ceiling, edge_weight
-
-
-@torch.no_grad()
-def _encode(ae, imgs: np.ndarray, bs: int = 256) -> torch.Tensor:
-    return torch.cat([ae.encoder(D.to_tensor(imgs[i:i + bs])) for i in range(0, len(imgs), bs)])
+from .train_unet import config_of, encode_images
+from .train_vae import ceiling, recon_loss
 
 
 def _ceiling_summary(ae, pairs: D.Pairs) -> Dict[str, object]:
@@ -60,7 +55,7 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
             more = D.make_pairs(extra, "train", seed + 1, [name])
             imgs.append(more.targets)
     pool = np.concatenate(imgs)
-    z = _encode(ae, pool)  # the encoder is frozen: its latents are computed once
+    z = encode_images(ae, pool, torch.device("cpu"))  # the encoder is frozen: its latents are computed once
     log("decoder: pool", images=len(pool))
     for p in ae.encoder.parameters():
         p.requires_grad_(False)
@@ -76,10 +71,7 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
             gr["lr"] = cur
         idx = torch.randint(len(pool), (batch,), generator=g)
         x = D.to_tensor(pool[idx.numpy()])
-        r = dec(z[idx])
-        w = edge_weight(x)
-        err = r - x
-        loss = (w * err.abs()).mean() + (w * err * err).mean()
+        loss = recon_loss(dec(z[idx]), x)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -109,12 +101,10 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--eval-per-task", type=int, default=50)
     p.add_argument("--task-weight", action="append", default=[], metavar="TASK=W")
     a = p.parse_args(argv)
-    weights = {}
-    for tw in a.task_weight:
-        name, _, w = tw.partition("=")
-        if name not in T.TASK_NAMES:
-            p.error(f"--task-weight: unknown task {name!r}")
-        weights[name] = float(w)
+    try:
+        weights = parse_task_weights(a.task_weight, T.TASK_NAMES)
+    except ValueError as e:
+        p.error(str(e))
     res = finetune(a.run, a.minutes, a.batch, a.lr, a.n_per_task, weights, a.eval_per_task)
     for name in T.TASK_NAMES:
         b, f = res["before"]["per_task"][name], res["after"]["per_task"][name]  # type: ignore[index]

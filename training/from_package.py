@@ -51,13 +51,14 @@ def _initializers(path: str) -> Dict[str, np.ndarray]:
     return out
 
 
-def infer_config(pkg: str) -> Config:
-    """The architecture from initializer shapes (names the exporter keeps); heads are not visible in
-    the weights, so they are the Config defaults, and the final ONNX-vs-torch check would catch a
-    package trained with others."""
-    u = _initializers(os.path.join(pkg, "unet", "model.onnx"))
-    te = _initializers(os.path.join(pkg, "text_encoder", "model.onnx"))
-    enc = _initializers(os.path.join(pkg, "vae_encoder", "model.onnx"))
+def _package_initializers(pkg: str) -> Dict[str, Dict[str, np.ndarray]]:
+    return {g: _initializers(os.path.join(pkg, g, "model.onnx")) for g in GRAPHS}
+
+
+def infer_config(pkg: str, shipped: Dict[str, Dict[str, np.ndarray]]) -> Config:
+    """The architecture from initializer shapes (names the exporter keeps); attention heads leave
+    no trace in the weights: rebuild() finds them by trial."""
+    u, te, enc = shipped["unet"], shipped["text_encoder"], shipped["vae_encoder"]
     with open(os.path.join(pkg, "tasks", "tasks.json"), encoding="utf-8") as f:
         tasks = json.load(f)
     try:
@@ -121,7 +122,8 @@ def _load_graph(module: nn.Module, prefix: str, shipped: Dict[str, np.ndarray], 
     return done
 
 
-def _rebuild_with(pkg: str, cfg: Config, seed: int) -> Tuple[Editor, AutoEncoder, float, Dict[str, float]]:
+def _rebuild_with(pkg: str, shipped: Dict[str, Dict[str, np.ndarray]], cfg: Config,
+                  seed: int) -> Tuple[Editor, AutoEncoder, float, Dict[str, float]]:
     editor, ae = Editor(cfg), AutoEncoder(cfg)
     _randomize(editor, seed)
     _randomize(ae, seed + 1)
@@ -131,8 +133,7 @@ def _rebuild_with(pkg: str, cfg: Config, seed: int) -> Tuple[Editor, AutoEncoder
         export.export_unet(editor.unet, tmp, opts)
         export.export_vae(ae, cfg, tmp, opts, 1.0)
         export.export_classifier(editor.classifier, cfg, tmp, opts)
-        twins = {g: _initializers(os.path.join(tmp, g, "model.onnx")) for g in GRAPHS}
-    shipped = {g: _initializers(os.path.join(pkg, g, "model.onnx")) for g in GRAPHS}
+        twins = _package_initializers(tmp)
     loaded: List[str] = []
     loaded += _load_graph(editor.text, "text.", shipped["text_encoder"], twins["text_encoder"], "text_encoder")
     loaded += _load_graph(editor.unet, "unet.", shipped["unet"], twins["unet"], "unet")
@@ -166,12 +167,13 @@ def rebuild(pkg: str, seed: int = 0) -> Tuple[Editor, AutoEncoder, float, Dict[s
 
     The number of attention heads leaves no trace in the weights: each candidate is tried (the
     default first) until the text encoder's and the UNet's outputs match the package's graphs."""
-    cfg = infer_config(pkg)
+    shipped = _package_initializers(pkg)
+    cfg = infer_config(pkg, shipped)
     heads: Dict[str, int] = {}
     last: Dict[str, float] = {}
     for h in _head_candidates(cfg):
         trial = dataclasses.replace(cfg, text_heads=heads.get("text_encoder", h), unet_heads=heads.get("unet", h))
-        editor, ae, sf, last = _rebuild_with(pkg, trial, seed)
+        editor, ae, sf, last = _rebuild_with(pkg, shipped, trial, seed)
         for graph in ("text_encoder", "unet"):
             if graph not in heads and last[graph] <= MAX_ABS_DIFF:
                 heads[graph] = h

@@ -22,7 +22,7 @@ from . import bpe
 from . import data as D
 from . import diffusion as Df
 from . import tasks as T
-from .common import Clock, autocast, cosine_lr, load_ckpt, log, save_ckpt, setup
+from .common import Clock, autocast, cosine_lr, load_ckpt, log, parse_task_weights, save_ckpt, setup
 from .editor import EMA, Editor
 from .models import AutoEncoder, Config
 
@@ -266,7 +266,10 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--task-weight", action="append", default=[], metavar="TASK=W",
                    help="relative sampling weight of a task (default 1), repeatable")
     a = p.parse_args(argv)
-    tw = {k: float(v) for k, v in (x.split("=", 1) for x in a.task_weight)} or None
+    try:
+        tw = parse_task_weights(a.task_weight, list(T.TASK_NAMES) + list(a.extra_task)) or None
+    except ValueError as e:
+        p.error(str(e))
     name = a.name or ("unet-notask" if a.no_task else "unet")
     deadline = time.time() + 60 * a.minutes if a.minutes else None
     res = train(a.run, a.steps, a.batch, a.lr, a.n_per_task, not a.no_task, a.device, name=name, deadline=deadline,

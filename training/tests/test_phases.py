@@ -208,3 +208,14 @@ class Checkpoints(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TaskWeights(unittest.TestCase):
+    def test_task_weights_are_parsed_and_a_misspelt_task_is_refused(self):
+        from training.common import parse_task_weights
+        self.assertEqual(parse_task_weights(["text=2.5", "detect=2"], ["text", "detect"]), {"text": 2.5, "detect": 2.0})
+        for bad in (["txet=2"], ["text"], ["text=x"], ["text=0"], ["text=-1"]):
+            with self.assertRaises(ValueError, msg=bad):
+                parse_task_weights(bad, ["text", "detect"])
+        with self.assertRaises(SystemExit):  # the command line says so instead of ignoring the weight
+            train_unet.main(["--run", "/nonexistent", "--task-weight", "txet=2"])
