@@ -70,7 +70,7 @@ def infer_config(pkg: str, shipped: Dict[str, Dict[str, np.ndarray]]) -> Config:
                      unet_channels=(int(u["unet.inp.weight"].shape[0]), int(u["unet.d1.weight"].shape[0]),
                                     int(u["unet.d2.weight"].shape[0])),
                      task_dim=int(tasks["embedding_dim"]), num_tasks=len(tasks["tasks"]),
-                     use_task="unet.task_tok.weight" in u)
+                     use_task="unet.task_tok.weight" in u, unet_pos="unet.pos1" in u)
     except KeyError as e:
         raise ValueError(f"{pkg} was not exported by training/export.py (no initializer {e})") from None
     return cfg

@@ -30,6 +30,10 @@ class Config:
     # tasks learned from the start beyond the 16 of tasks.TASK_NAMES (ids 16, 17, ...): the
     # "trained from the start" baseline that task inversion is measured against
     extra_tasks: Tuple[str, ...] = ()
+    # learned absolute-position tables added at each UNet level: convolutions and attention alone
+    # know only relative positions, but patterns anchored to the canvas (texture phase, where text
+    # sits) need absolute ones. Off for the models trained before they existed.
+    unet_pos: bool = False
 
     @staticmethod
     def tiny(vocab_size: int) -> "Config":
@@ -253,6 +257,19 @@ class UNet(nn.Module):
         self.out = nn.Conv2d(c1, C, 3, padding=1)
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
+        if cfg.unet_pos:
+            # zeros: adding the tables to a trained model leaves its function unchanged at first
+            self.pos1 = nn.Parameter(torch.zeros(1, c1, 16, 16))
+            self.pos2 = nn.Parameter(torch.zeros(1, c2, 8, 8))
+            self.pos3 = nn.Parameter(torch.zeros(1, c3, 4, 4))
+
+    def _pos(self, h: torch.Tensor, name: str) -> torch.Tensor:
+        if not self.cfg.unet_pos:
+            return h
+        p = getattr(self, name)
+        if p.shape[-2:] != h.shape[-2:]:  # another latent size: stretch the table (as ViT does)
+            p = F.interpolate(p, size=h.shape[-2:], mode="bilinear", align_corners=False)
+        return h + p
 
     def forward(self, sample: torch.Tensor, timestep: torch.Tensor, text: torch.Tensor,
                 task: Optional[torch.Tensor] = None) -> torch.Tensor:
@@ -261,9 +278,9 @@ class UNet(nn.Module):
         if self.cfg.use_task and task is not None:
             t = t + self.task_t(task)
             ctx = torch.cat([text, self.task_tok(task)[:, None]], dim=1)
-        h1 = self.e1(self.inp(sample), t)
-        h2 = self.a2(self.e2(self.d1(h1), t), ctx)
-        h = self.m1(self.d2(h2), t)
+        h1 = self.e1(self._pos(self.inp(sample), "pos1"), t)
+        h2 = self.a2(self.e2(self._pos(self.d1(h1), "pos2"), t), ctx)
+        h = self.m1(self._pos(self.d2(h2), "pos3"), t)
         h = self.m2(self.am(h, ctx), t)
         h = self.u2(F.interpolate(h, scale_factor=2.0, mode="nearest"))
         h = self.ga2(self.g2(torch.cat([h, h2], 1), t), ctx)

@@ -4,6 +4,8 @@
 
 v-prediction on a zero-terminal-SNR schedule, EMA weights, InstructPix2Pix CFG dropout (5% text,
 5% image, 5% both), classifier cross-entropy on the pooled text (weight 0.1) trained jointly.
+`--pos-emb` adds learned absolute-position tables to the UNet (models.Config.unet_pos); with
+`--init-from` they join a model trained without them at zero, so it starts from its own function.
 """
 from __future__ import annotations
 
@@ -90,12 +92,13 @@ def build_pool(run: str, n_per_task: int, device: torch.device, seed: int = 0,
     return pool
 
 
-def make_config(run: str, use_task: bool = True, small: bool = False, extra_tasks: Sequence[str] = ()) -> Config:
+def make_config(run: str, use_task: bool = True, small: bool = False, extra_tasks: Sequence[str] = (),
+                pos: bool = False) -> Config:
     tok = tokenizer(run)
     vae_cfg = load_ckpt(os.path.join(run, "vae.pt"))["cfg"]
     cfg = Config(vocab_size=tok.vocab_size, latent_channels=vae_cfg["latent_channels"],
                  vae_channels=tuple(vae_cfg["vae_channels"]), use_task=use_task,
-                 num_tasks=len(T.TASK_NAMES) + len(extra_tasks), extra_tasks=tuple(extra_tasks))
+                 num_tasks=len(T.TASK_NAMES) + len(extra_tasks), extra_tasks=tuple(extra_tasks), unet_pos=pos)
     if small:
         cfg = dataclasses.replace(cfg, text_dim=64, text_layers=1, unet_channels=(32, 48, 64), task_dim=32)
     return cfg
@@ -111,13 +114,23 @@ def _sigterm_interrupts() -> None:
         pass
 
 
-def _optimizer(model: torch.nn.Module, lr: float, dev: torch.device) -> torch.optim.Optimizer:
+# learning-rate multiplier of parameters added zero-initialised to a trained model: at the
+# continuation's small rate they would barely leave zero in a CPU-sized run
+NEW_PARAM_LR_SCALE = 10.0
+
+
+def _optimizer(model: torch.nn.Module, lr: float, dev: torch.device,
+               new: Sequence[str] = (), new_lr_scale: float = NEW_PARAM_LR_SCALE) -> torch.optim.Optimizer:
+    named = list(model.named_parameters())
+    groups = [{"params": [p for n, p in named if n not in new], "lr_scale": 1.0}]
+    if new:
+        groups.append({"params": [p for n, p in named if n in new], "lr_scale": new_lr_scale})
     if dev.type == "cuda":
         try:  # one fused kernel for the whole update where this torch has it
-            return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01, fused=True)
+            return torch.optim.AdamW(groups, lr=lr, weight_decay=0.01, fused=True)
         except (TypeError, RuntimeError):
             pass
-    return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    return torch.optim.AdamW(groups, lr=lr, weight_decay=0.01)
 
 
 def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: int = 2000, use_task: bool = True,
@@ -125,7 +138,8 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
           deadline: Optional[float] = None, small: bool = False, stop_at: Optional[int] = None,
           minutes: Optional[float] = None, extra_tasks: Sequence[str] = (), warmup: int = 200,
           ema_decay: float = 0.999, init_from: Optional[str] = None,
-          task_weights: Optional[Dict[str, float]] = None) -> Dict[str, Any]:
+          task_weights: Optional[Dict[str, float]] = None, pos: bool = False,
+          new_lr_scale: float = NEW_PARAM_LR_SCALE) -> Dict[str, Any]:
     """`deadline` (epoch seconds) stops a step-scheduled run early (resumable later); `minutes`
     instead makes the run a fixed wall-time budget with the cosine schedule spread over it (the
     GPU recipe: the number of steps a machine manages is not known in advance). A run that ended
@@ -133,7 +147,9 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
 
     `init_from` continues another run's weights (its EMA, e.g. a carried GPU run) with a fresh
     optimizer; `task_weights` (task name -> relative sampling weight, default 1) spends the
-    steps on the tasks that need them."""
+    steps on the tasks that need them. `pos` gives the UNet absolute-position tables
+    (Config.unet_pos); a continued model without them gets them zero-initialised, so it starts
+    from exactly the function it had."""
     dev = setup(device)
     path = os.path.join(run, f"{name}.pt")
     _sigterm_interrupts()
@@ -149,16 +165,22 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
     sf = scaling_of(run)
     src = load_ckpt(init_from) if init_from is not None else None
     # a continued model keeps its own architecture (e.g. one rebuilt from a package by from_package)
-    cfg = config_of(src) if src is not None else make_config(run, use_task, small, extra_tasks)
+    cfg = config_of(src) if src is not None else make_config(run, use_task, small, extra_tasks, pos)
+    added_pos = src is not None and pos and not cfg.unet_pos
+    if added_pos:
+        cfg = dataclasses.replace(cfg, unet_pos=True)
     torch.manual_seed(seed)
     model = Editor(cfg).to(dev)
     ema = EMA(model, ema_decay)
-    opt = _optimizer(model, lr, dev)
+    opt = _optimizer(model, lr, dev, [n for n, _ in model.named_parameters() if n.startswith("unet.pos")] if added_pos else (),
+                     new_lr_scale)
     step = 0
     init_steps = 0
     if src is not None:
-        model.load_state_dict(src["ema"])
-        ema.model.load_state_dict(src["ema"])
+        for m in (model, ema.model):
+            missing, unexpected = m.load_state_dict(src["ema"], strict=not added_pos)
+            if unexpected or any(not k.startswith("unet.pos") for k in missing):
+                raise ValueError(f"{init_from} does not fit this architecture: missing {missing}, unexpected {unexpected}")
         init_steps = int(src["step"]) + int(src.get("init_steps", 0))
         log(f"{name}: starting from {init_from}", steps_there=init_steps)
     if st is not None:
@@ -193,7 +215,7 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
                 break
             cur = cosine_lr(lr, clock.progress(step), (step + 1) / warmup, 0.1)
             for gr in opt.param_groups:
-                gr["lr"] = cur
+                gr["lr"] = cur * gr.get("lr_scale", 1.0)
             idx = (torch.randint(n, (batch,), device=dev, generator=g) if weights is None else
                    torch.multinomial(weights, batch, replacement=True, generator=g))
             z_in, z_tgt = pool["z_in"][idx], pool["z_tgt"][idx] * sf
@@ -263,6 +285,10 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--ckpt-every", type=int, default=250)
     p.add_argument("--small", action="store_true", help="tiny widths (smoke tests)")
     p.add_argument("--init-from", default=None, help="start from this checkpoint's EMA weights (fresh optimizer)")
+    p.add_argument("--pos-emb", action="store_true",
+                   help="absolute-position tables in the UNet (added zero-initialised to an --init-from model without them)")
+    p.add_argument("--new-lr-scale", type=float, default=NEW_PARAM_LR_SCALE,
+                   help="learning-rate multiplier of the parameters --pos-emb adds to an --init-from model")
     p.add_argument("--task-weight", action="append", default=[], metavar="TASK=W",
                    help="relative sampling weight of a task (default 1), repeatable")
     a = p.parse_args(argv)
@@ -274,7 +300,8 @@ def main(argv: Optional[list] = None) -> int:
     deadline = time.time() + 60 * a.minutes if a.minutes else None
     res = train(a.run, a.steps, a.batch, a.lr, a.n_per_task, not a.no_task, a.device, name=name, deadline=deadline,
                 stop_at=a.stop_at, minutes=a.budget_minutes, extra_tasks=a.extra_task, warmup=a.warmup,
-                ckpt_every=a.ckpt_every, small=a.small, init_from=a.init_from, task_weights=tw)
+                ckpt_every=a.ckpt_every, small=a.small, init_from=a.init_from, task_weights=tw,
+                pos=a.pos_emb, new_lr_scale=a.new_lr_scale)
     log(f"{name}: done", steps=res["steps"])
     return 0
 

@@ -1,4 +1,5 @@
 """A few steps of every phase on tiny widths, the ONNX export, and ONNX-vs-torch agreement."""
+import dataclasses
 import json
 import os
 import shutil
@@ -75,6 +76,40 @@ class Recipe(unittest.TestCase):
         self.assertEqual(st["task_weights"], {"text": 5.0})
         w = "unet.out.bias"
         self.assertTrue(torch.allclose(st["model"][w], src["ema"][w], atol=1e-6))  # started there, barely moved
+
+    def test_position_tables_join_a_trained_model_without_changing_it_and_survive_a_package(self):
+        from training.editor import Editor
+        src_model = train_unet.load_editor(self.run_dir)[0]
+        self.assertFalse(src_model.cfg.unet_pos)
+        with_pos = Editor(dataclasses.replace(src_model.cfg, unet_pos=True)).eval()
+        missing, _ = with_pos.load_state_dict(src_model.state_dict(), strict=False)
+        self.assertEqual(sorted(missing), ["unet.pos1", "unet.pos2", "unet.pos3"])
+        C = src_model.cfg.latent_channels
+        x, t = torch.randn(2, 2 * C, 16, 16), torch.tensor([10.0, 700.0])
+        h, te = torch.randn(2, 77, src_model.cfg.text_dim), src_model.tasks(torch.tensor([3, 8]))
+        with torch.no_grad():
+            self.assertTrue(torch.equal(src_model.denoise(x, t, h, te), with_pos.denoise(x, t, h, te)))
+        # a continuation adds them (zero) and trains them at NEW_PARAM_LR_SCALE x the rate
+        pos_run = os.path.join(self.tmp, "pos-run")
+        os.makedirs(pos_run)
+        for f in ("vae.pt", "vae_eval.json", "tokenizer"):
+            (shutil.copytree if f == "tokenizer" else shutil.copy)(os.path.join(self.run_dir, f), os.path.join(pos_run, f))
+        train_unet.main(["--run", pos_run, "--steps", "3", "--batch", "4", "--n-per-task", "8", "--lr", "1e-3",
+                         "--init-from", os.path.join(self.run_dir, "unet.pt"), "--pos-emb"])
+        st = torch.load(os.path.join(pos_run, "unet.pt"))
+        self.assertTrue(st["cfg"]["unet_pos"])
+        self.assertGreater(float(st["model"]["unet.pos1"].abs().max()), 0.0)
+        self.assertEqual([g["lr_scale"] for g in st["opt"]["param_groups"]], [1.0, train_unet.NEW_PARAM_LR_SCALE])
+        if not HAVE_ORT:
+            return
+        from training import from_package, package
+        pkg = os.path.join(self.tmp, "pkg-pos")
+        package.build(pos_run, pkg, fp16=False, check=True)
+        back = from_package.write_run(pkg, os.path.join(self.tmp, "back-pos"))
+        self.assertTrue(back["config"]["unet_pos"])
+        rebuilt = torch.load(os.path.join(self.tmp, "back-pos", "unet.pt"))["ema"]
+        for k in ("unet.pos1", "unet.pos2", "unet.pos3"):
+            self.assertTrue(torch.equal(rebuilt[k], st["ema"][k]), k)
 
     def test_sigterm_checkpoints_the_current_step(self):
         import signal
