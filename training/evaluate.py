@@ -36,7 +36,17 @@ def edit(model: Editor, ae: AutoEncoder, sf: float, ids: torch.Tensor, empty_ids
          g_image: float = DEFAULTS["g_image"], seed: int = 0,
          batch: int = 16) -> np.ndarray:
     """Edit uint8 images [N,64,64,3] with token ids [N,77] and task embeddings [N,E] -> uint8 outputs."""
-    outs: List[np.ndarray] = []
+    z = edit_latents(model, ae, sf, ids, empty_ids, inputs, task_emb, steps, g_text, g_image, seed, batch)
+    return np.concatenate([D.to_uint8(ae.decoder(z[i:i + batch])) for i in range(0, len(z), batch)])
+
+
+@torch.no_grad()
+def edit_latents(model: Editor, ae: AutoEncoder, sf: float, ids: torch.Tensor, empty_ids: torch.Tensor,
+                 inputs: np.ndarray, task_emb: torch.Tensor, steps: int = DEFAULTS["steps"],
+                 g_text: float = DEFAULTS["g_text"], g_image: float = DEFAULTS["g_image"], seed: int = 0,
+                 batch: int = 16) -> torch.Tensor:
+    """The sampled latents of edit(), unscaled (what the decoder reads): [N,C,16,16]."""
+    outs: List[torch.Tensor] = []
     g = torch.Generator().manual_seed(seed)
     un, _ = model.text(empty_ids[None])
     for i in range(0, len(inputs), batch):
@@ -47,8 +57,8 @@ def edit(model: Editor, ae: AutoEncoder, sf: float, ids: torch.Tensor, empty_ids
         te = task_emb[i:i + b]
         te3 = torch.cat([te, te, te])
         x = Df.sample(lambda s, t: model.denoise(s, t, hid, te3), z, steps, g_text, g_image, g)
-        outs.append(D.to_uint8(ae.decoder(x / sf)))
-    return np.concatenate(outs)
+        outs.append(x / sf)
+    return torch.cat(outs)
 
 
 @torch.no_grad()

@@ -218,6 +218,37 @@ class Recipe(unittest.TestCase):
         self.assertTrue(all(torch.equal(torch.load(os.path.join(run, "vae-before-decoder.pt"))["model"][n], w)
                             for n, w in old.items()))
 
+    def test_decoder_learns_from_the_unets_sampled_latents(self):
+        from training import finetune_decoder
+        from training.evaluate import edit
+        run = os.path.join(self.tmp, "dec-gen")
+        os.makedirs(run)
+        for f in ("vae.pt", "unet.pt", "vae_eval.json", "tokenizer"):
+            (shutil.copytree if f == "tokenizer" else shutil.copy)(os.path.join(self.run_dir, f), os.path.join(run, f))
+        ae = train_unet.load_vae(run)
+        model, sf, _ = train_unet.load_editor(run)
+        z, targets = finetune_decoder.generated_pairs(run, ae, 1, seed=3)
+        self.assertEqual(tuple(z.shape), (16, model.cfg.latent_channels, 16, 16))
+        self.assertEqual(targets.shape, (16, 64, 64, 3))
+        # the sampled latents are edit()'s: decoding them gives edit()'s images
+        tok = train_unet.tokenizer(run)
+        pairs = D.make_pairs(1, "train", 3)
+        self.assertTrue(np.array_equal(targets, pairs.targets))
+        imgs = edit(model, ae, sf, torch.tensor([tok(s) for s in pairs.texts]), torch.tensor(tok("")), pairs.inputs,
+                    model.tasks(torch.from_numpy(pairs.task_ids)).detach(), seed=3, batch=64)
+        with torch.no_grad():
+            self.assertTrue(np.array_equal(D.to_uint8(ae.decoder(z)), imgs))
+        self.assertTrue(os.path.exists(os.path.join(run, "generated-1-3.pt")))  # sampled once, then reused
+        again, _ = finetune_decoder.generated_pairs(run, ae, 1, seed=3)
+        self.assertTrue(torch.equal(again, z))
+        res = finetune_decoder.finetune(run, minutes=0.01, batch=4, lr=1e-2, n_per_task=1, eval_per_task=1, generated=1,
+                                        generated_fraction=0.25)
+        self.assertEqual((res["generated_per_task"], res["generated_fraction"]), (1, 0.25))
+        old = torch.load(os.path.join(run, "vae-before-decoder.pt"))["model"]
+        new = torch.load(os.path.join(run, "vae.pt"))
+        self.assertEqual(new["decoder_finetune"]["generated_per_task"], 1)
+        self.assertTrue(all(torch.equal(new["model"][n], w) for n, w in old.items() if n.startswith("encoder.")))
+
     def test_recipe_resumes_without_redoing_finished_phases(self):
         before = os.path.getmtime(os.path.join(self.run_dir, "vae.pt"))
         recipe.main(["--run", self.run_dir, "--out", self.out, "--tiny", "--vae-steps", "3", "--unet-steps", "3",
