@@ -28,8 +28,8 @@ import torch
 from . import data as D
 from . import tasks as T
 from .common import Clock, cosine_lr, load_ckpt, log, parse_task_weights, save_ckpt, setup, write_json
-from .models import AutoEncoder
 from .evaluate import edit_latents
+from .models import AutoEncoder
 from .train_unet import config_of, encode_images, load_editor, tokenizer
 from .train_vae import ceiling, recon_loss
 
@@ -62,6 +62,8 @@ def generated_pairs(run: str, ae: AutoEncoder, n_per_task: int, seed: int) -> Tu
 def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_task: int = 500,
              task_weights: Optional[Dict[str, float]] = None, eval_per_task: int = 50, seed: int = 11,
              generated: int = 0, generated_fraction: float = 0.5) -> Dict[str, object]:
+    if not 0.0 <= generated_fraction <= 1.0:
+        raise ValueError(f"generated_fraction must be in [0, 1], not {generated_fraction}")
     setup("cpu")
     path = os.path.join(run, "vae.pt")
     before_path = os.path.join(run, "vae-before-decoder.pt")
@@ -98,15 +100,13 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
         cur = cosine_lr(lr, clock.progress(step), (step + 1) / 50, 0.0)
         for gr in opt.param_groups:
             gr["lr"] = cur
-        if z_gen is None:
-            idx = torch.randint(len(pool), (batch,), generator=g)
-            loss = recon_loss(dec(z[idx]), D.to_tensor(pool[idx.numpy()]))
-        else:
-            n_gen = int(round(batch * generated_fraction))
-            idx = torch.randint(len(pool), (batch - n_gen,), generator=g)
+        n_gen = int(round(batch * generated_fraction)) if z_gen is not None else 0
+        idx = torch.randint(len(pool), (batch - n_gen,), generator=g)
+        zb, yb = z[idx], pool[idx.numpy()]
+        if n_gen:
             jdx = torch.randint(len(z_gen), (n_gen,), generator=g)
-            loss = recon_loss(dec(torch.cat([z[idx], z_gen[jdx]])),
-                              D.to_tensor(np.concatenate([pool[idx.numpy()], y_gen[jdx.numpy()]])))
+            zb, yb = torch.cat([zb, z_gen[jdx]]), np.concatenate([yb, y_gen[jdx.numpy()]])
+        loss = recon_loss(dec(zb), D.to_tensor(yb))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -118,13 +118,11 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
     ae.eval()
     after = _ceiling_summary(ae, test)
     log("decoder: ceiling after", mean=after["mean_success"], steps=step)
-    save_ckpt(path, **dict(st, model=ae.state_dict(), decoder_finetune={"steps": step, "minutes": minutes, "lr": lr,
-                                                                          "task_weights": task_weights or {},
-                                                                          "generated_per_task": generated,
-                                                                          "generated_fraction": generated_fraction}))
-    res = {"steps": step, "minutes": minutes, "batch": batch, "lr": lr, "n_per_task": n_per_task, "generated_per_task": generated,
-           "generated_fraction": generated_fraction,
-           "task_weights": task_weights or {}, "images": int(len(pool)), "before": before, "after": after}
+    settings = {"steps": step, "minutes": minutes, "batch": batch, "lr": lr, "n_per_task": n_per_task,
+                "task_weights": task_weights or {}, "generated_per_task": generated,
+                "generated_fraction": generated_fraction}
+    save_ckpt(path, **dict(st, model=ae.state_dict(), decoder_finetune=settings))
+    res = dict(settings, images=int(len(pool)), before=before, after=after)
     write_json(os.path.join(run, "decoder_eval.json"), res)
     return res
 
@@ -147,6 +145,8 @@ def main(argv: Optional[list] = None) -> int:
         weights = parse_task_weights(a.task_weight, T.TASK_NAMES)
     except ValueError as e:
         p.error(str(e))
+    if not 0.0 <= a.generated_fraction <= 1.0:
+        p.error(f"--generated-fraction must be in [0, 1], not {a.generated_fraction}")
     res = finetune(a.run, a.minutes, a.batch, a.lr, a.n_per_task, weights, a.eval_per_task, generated=a.generated,
                    generated_fraction=a.generated_fraction)
     for name in T.TASK_NAMES:

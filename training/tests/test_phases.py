@@ -244,6 +244,9 @@ class Recipe(unittest.TestCase):
         res = finetune_decoder.finetune(run, minutes=0.01, batch=4, lr=1e-2, n_per_task=1, eval_per_task=1, generated=1,
                                         generated_fraction=0.25)
         self.assertEqual((res["generated_per_task"], res["generated_fraction"]), (1, 0.25))
+        with self.assertRaises(ValueError):  # a share outside [0, 1] is refused before any work
+            finetune_decoder.finetune(run, minutes=0.01, n_per_task=1, eval_per_task=1, generated=1,
+                                      generated_fraction=1.5)
         old = torch.load(os.path.join(run, "vae-before-decoder.pt"))["model"]
         new = torch.load(os.path.join(run, "vae.pt"))
         self.assertEqual(new["decoder_finetune"]["generated_per_task"], 1)
