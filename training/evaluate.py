@@ -4,6 +4,9 @@
 
 Sampling: DDIM (trailing) with 3-way CFG, the package's defaults. The task is the explicit task
 (the classifier is measured separately, on held-out phrasings).
+
+`--ceiling` measures the run's autoencoder instead: the success of decode(encode(target)) per task,
+the best any UNet can reach in its latent space (`--split val` to choose a decoder by it).
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from .common import log, setup, write_json
 from .editor import Editor
 from .models import AutoEncoder
 from .train_unet import load_editor, load_vae, tokenizer
+from .train_vae import ceiling as ae_ceiling
 
 # the sampler settings shipped in the package (emuedit.json) and used by every evaluation; chosen
 # on the val split (docs/model-card.md, "Sampler settings")
@@ -104,6 +108,13 @@ def evaluate(run: str, per_task: int = 20, name: str = "unet", steps: int = DEFA
     return res
 
 
+def ceiling(run: str, per_task: int = 200, split: str = "test", tasks: Optional[Sequence[str]] = None) -> Dict[str, object]:
+    setup("cpu")
+    per = ae_ceiling(load_vae(run), D.make_pairs(per_task, split, 0, tasks))
+    return {"split": split, "per_task": per, "mean_success": float(np.mean([v["success"] for v in per.values()])),
+            "min_success": float(min(v["success"] for v in per.values()))}
+
+
 def main(argv: Optional[list] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", required=True)
@@ -116,7 +127,15 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--device", default="cpu")
     p.add_argument("--out", default=None, help="json path (default RUN/eval-NAME.json)")
     p.add_argument("--split", default="test", choices=["test", "val"], help="val: for tuning the sampler settings")
+    p.add_argument("--ceiling", action="store_true", help="the autoencoder's ceiling instead of edits")
     a = p.parse_args(argv)
+    if a.ceiling:
+        res = ceiling(a.run, a.per_task, a.split, a.tasks.split(",") if a.tasks else None)
+        write_json(a.out or os.path.join(a.run, f"ceiling-{a.split}.json"), res)
+        for k, v in res["per_task"].items():  # type: ignore[union-attr]
+            log(f"ceiling {k}", success=v["success"], psnr_in=v["psnr_in"], psnr_out=v["psnr_out"])
+        log("ceiling", mean=res["mean_success"], min=res["min_success"])
+        return 0
     res = evaluate(a.run, a.per_task, a.name, a.steps, a.g_text, a.g_image, a.tasks.split(",") if a.tasks else None, a.device,
                    clf_per_task=0 if a.split == "val" else 100, split=a.split)
     write_json(a.out or os.path.join(a.run, f"eval-{a.name}.json"), res)

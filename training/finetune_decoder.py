@@ -7,7 +7,9 @@ was trained in, stays fixed), with extra weight on the tasks whose ceiling is lo
 sampled with the run's UNet (the package's sampler settings) and `--generated-fraction` of every
 batch maps those sampled latents to the edits' true targets, so the decoder learns to undo the
 UNet's systematic errors (impure colours, soft thin lines) while the rest keeps it exact on real
-latents.
+latents. `--generated-min-psnr DB` keeps only the sampled latents whose decoding (by the decoder
+before fine-tuning) is within DB inside the edit region: those the UNet got roughly right, so the
+decoder learns to sharpen them rather than to invent an edit the UNet did not make (texture).
 
 Writes RUN/vae.pt (the previous one is kept as RUN/vae-before-decoder.pt) and
 RUN/decoder_eval.json: the autoencoder ceiling per task (success of decode(encode(target)) on the
@@ -26,6 +28,7 @@ import numpy as np
 import torch
 
 from . import data as D
+from . import metrics as M
 from . import tasks as T
 from .common import Clock, cosine_lr, load_ckpt, log, parse_task_weights, save_ckpt, setup, write_json
 from .evaluate import edit_latents
@@ -39,29 +42,44 @@ def _ceiling_summary(ae, pairs: D.Pairs) -> Dict[str, object]:
     return {"per_task": per, "mean_success": float(np.mean([v["success"] for v in per.values()]))}
 
 
-def generated_pairs(run: str, ae: AutoEncoder, n_per_task: int, seed: int) -> Tuple[torch.Tensor, np.ndarray]:
-    """(latents the run's UNet samples for n_per_task training edits per task, their true targets).
+def generated_pairs(run: str, ae: AutoEncoder, n_per_task: int, seed: int) -> Tuple[torch.Tensor, D.Pairs]:
+    """(latents the run's UNet samples for n_per_task training edits per task, those edits).
 
     Kept in RUN/generated-N-SEED.pt: sampling is most of the cost (~9 edits/s on 2 cores), and the
     UNet of a run does not change under decoder fine-tuning."""
     cache = os.path.join(run, f"generated-{n_per_task}-{seed}.pt")
+    pairs = D.make_pairs(n_per_task, "train", seed)
     if os.path.exists(cache):
         got = torch.load(cache)
-        return got["z"], got["targets"].numpy()
+        if not np.array_equal(got["targets"].numpy(), pairs.targets):
+            raise ValueError(f"{cache} holds other edits than make_pairs({n_per_task}, 'train', {seed}): delete it")
+        return got["z"], pairs
     model, sf, _ = load_editor(run)
     tok = tokenizer(run)
-    pairs = D.make_pairs(n_per_task, "train", seed)
     t0 = time.time()
     z = edit_latents(model, ae, sf, torch.tensor([tok(s) for s in pairs.texts]), torch.tensor(tok("")), pairs.inputs,
                      model.tasks(torch.from_numpy(pairs.task_ids)).detach(), seed=seed, batch=64)
     log("decoder: sampled UNet latents", edits=len(pairs), seconds=time.time() - t0)
     torch.save({"z": z, "targets": torch.from_numpy(pairs.targets)}, cache)
-    return z, pairs.targets
+    return z, pairs
+
+
+@torch.no_grad()
+def near_target(ae: AutoEncoder, z: torch.Tensor, pairs: D.Pairs, min_psnr: float) -> np.ndarray:
+    """Mask of the sampled latents whose decoding is within min_psnr dB of the target inside the
+    edit region (an edit that changes nothing has an empty region, which is always kept)."""
+    keep = np.zeros(len(pairs), bool)
+    for i in range(0, len(z), 256):
+        out = D.to_uint8(ae.decoder(z[i:i + 256]))
+        for j in range(len(out)):
+            k = i + j
+            keep[k] = M.score(T.TASK_NAMES[pairs.task_ids[k]], pairs.inputs[k], pairs.targets[k], out[j])["psnr_in"] >= min_psnr
+    return keep
 
 
 def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_task: int = 500,
              task_weights: Optional[Dict[str, float]] = None, eval_per_task: int = 50, seed: int = 11,
-             generated: int = 0, generated_fraction: float = 0.5) -> Dict[str, object]:
+             generated: int = 0, generated_fraction: float = 0.5, generated_min_psnr: float = 0.0) -> Dict[str, object]:
     if not 0.0 <= generated_fraction <= 1.0:
         raise ValueError(f"generated_fraction must be in [0, 1], not {generated_fraction}")
     setup("cpu")
@@ -87,7 +105,15 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
     pool = np.concatenate(imgs)
     z = encode_images(ae, pool, torch.device("cpu"))  # the encoder is frozen: its latents are computed once
     log("decoder: pool", images=len(pool))
-    z_gen, y_gen = generated_pairs(run, ae, generated, seed + 2) if generated else (None, None)
+    z_gen, y_gen, gen_kept = None, None, {}
+    if generated:
+        z_gen, gp = generated_pairs(run, ae, generated, seed + 2)
+        keep = near_target(ae, z_gen, gp, generated_min_psnr)
+        if not keep.any():
+            raise ValueError(f"no sampled latent is within {generated_min_psnr} dB of its target: lower --generated-min-psnr")
+        gen_kept = {name: int(keep[gp.task_ids == i].sum()) for i, name in enumerate(T.TASK_NAMES)}
+        z_gen, y_gen = z_gen[torch.from_numpy(keep)], gp.targets[keep]
+        log("decoder: sampled latents kept", kept=int(keep.sum()), of=len(keep), min_psnr=generated_min_psnr)
     for p in ae.encoder.parameters():
         p.requires_grad_(False)
     dec = ae.decoder
@@ -120,7 +146,8 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
     log("decoder: ceiling after", mean=after["mean_success"], steps=step)
     settings = {"steps": step, "minutes": minutes, "batch": batch, "lr": lr, "n_per_task": n_per_task,
                 "task_weights": task_weights or {}, "generated_per_task": generated,
-                "generated_fraction": generated_fraction}
+                "generated_fraction": generated_fraction, "generated_min_psnr": generated_min_psnr,
+                "generated_kept_per_task": gen_kept}
     save_ckpt(path, **dict(st, model=ae.state_dict(), decoder_finetune=settings))
     res = dict(settings, images=int(len(pool)), before=before, after=after)
     write_json(os.path.join(run, "decoder_eval.json"), res)
@@ -140,6 +167,8 @@ def main(argv: Optional[list] = None) -> int:
                    help="also train on the UNet's sampled latents of N training edits per task")
     p.add_argument("--generated-fraction", type=float, default=0.5,
                    help="share of each batch taken from the sampled latents (the rest: real latents)")
+    p.add_argument("--generated-min-psnr", type=float, default=0.0, metavar="DB",
+                   help="keep only sampled latents whose decoding is within DB inside the edit region")
     a = p.parse_args(argv)
     try:
         weights = parse_task_weights(a.task_weight, T.TASK_NAMES)
@@ -148,7 +177,7 @@ def main(argv: Optional[list] = None) -> int:
     if not 0.0 <= a.generated_fraction <= 1.0:
         p.error(f"--generated-fraction must be in [0, 1], not {a.generated_fraction}")
     res = finetune(a.run, a.minutes, a.batch, a.lr, a.n_per_task, weights, a.eval_per_task, generated=a.generated,
-                   generated_fraction=a.generated_fraction)
+                   generated_fraction=a.generated_fraction, generated_min_psnr=a.generated_min_psnr)
     for name in T.TASK_NAMES:
         b, f = res["before"]["per_task"][name], res["after"]["per_task"][name]  # type: ignore[index]
         log(f"ceiling {name}", before=b["success"], after=f["success"], psnr_in_before=b["psnr_in"], psnr_in_after=f["psnr_in"])

@@ -214,9 +214,16 @@ class Recipe(unittest.TestCase):
                 self.assertTrue(torch.equal(new[name], w), name)
         self.assertTrue(any(not torch.equal(new[n], w) for n, w in old.items() if n.startswith("decoder.")))
         # a second run starts again from the kept original, it does not compound
-        finetune_decoder.finetune(run, minutes=0.01, batch=2, lr=1e-2, n_per_task=1, eval_per_task=1)
+        res = finetune_decoder.finetune(run, minutes=0.01, batch=2, lr=1e-2, n_per_task=1, eval_per_task=1)
         self.assertTrue(all(torch.equal(torch.load(os.path.join(run, "vae-before-decoder.pt"))["model"][n], w)
                             for n, w in old.items()))
+        # `evaluate --ceiling` measures the run's current decoder as the fine-tuning reported it
+        from training import evaluate
+        out = os.path.join(self.tmp, "ceiling.json")
+        self.assertEqual(evaluate.main(["--run", run, "--ceiling", "--per-task", "1", "--out", out]), 0)
+        with open(out) as f:
+            got = json.load(f)
+        self.assertEqual((got["split"], got["per_task"]), ("test", res["after"]["per_task"]))
 
     def test_decoder_learns_from_the_unets_sampled_latents(self):
         from training import finetune_decoder
@@ -227,13 +234,12 @@ class Recipe(unittest.TestCase):
             (shutil.copytree if f == "tokenizer" else shutil.copy)(os.path.join(self.run_dir, f), os.path.join(run, f))
         ae = train_unet.load_vae(run)
         model, sf, _ = train_unet.load_editor(run)
-        z, targets = finetune_decoder.generated_pairs(run, ae, 1, seed=3)
+        z, gp = finetune_decoder.generated_pairs(run, ae, 1, seed=3)
         self.assertEqual(tuple(z.shape), (16, model.cfg.latent_channels, 16, 16))
-        self.assertEqual(targets.shape, (16, 64, 64, 3))
         # the sampled latents are edit()'s: decoding them gives edit()'s images
         tok = train_unet.tokenizer(run)
         pairs = D.make_pairs(1, "train", 3)
-        self.assertTrue(np.array_equal(targets, pairs.targets))
+        self.assertTrue(np.array_equal(gp.targets, pairs.targets))
         imgs = edit(model, ae, sf, torch.tensor([tok(s) for s in pairs.texts]), torch.tensor(tok("")), pairs.inputs,
                     model.tasks(torch.from_numpy(pairs.task_ids)).detach(), seed=3, batch=64)
         with torch.no_grad():
@@ -241,9 +247,20 @@ class Recipe(unittest.TestCase):
         self.assertTrue(os.path.exists(os.path.join(run, "generated-1-3.pt")))  # sampled once, then reused
         again, _ = finetune_decoder.generated_pairs(run, ae, 1, seed=3)
         self.assertTrue(torch.equal(again, z))
+        # the quality filter keeps exactly the sampled edits within the threshold inside the edit region
+        from training import metrics as M
+        from training.tasks import TASK_NAMES
+        psnr_in = np.array([M.score(TASK_NAMES[pairs.task_ids[k]], pairs.inputs[k], pairs.targets[k], imgs[k])["psnr_in"]
+                            for k in range(len(imgs))])
+        thr = float(np.sort(psnr_in)[8])
+        keep = finetune_decoder.near_target(ae, z, gp, thr)
+        self.assertTrue(np.array_equal(keep, psnr_in >= thr))
+        self.assertTrue(0 < keep.sum() < len(keep))
+        self.assertTrue(finetune_decoder.near_target(ae, z, gp, 0.0).all())
         res = finetune_decoder.finetune(run, minutes=0.01, batch=4, lr=1e-2, n_per_task=1, eval_per_task=1, generated=1,
-                                        generated_fraction=0.25)
+                                        generated_fraction=0.25, generated_min_psnr=thr, seed=1)  # samples with seed 1 + 2
         self.assertEqual((res["generated_per_task"], res["generated_fraction"]), (1, 0.25))
+        self.assertEqual(sum(res["generated_kept_per_task"].values()), int(keep.sum()))
         with self.assertRaises(ValueError):  # a share outside [0, 1] is refused before any work
             finetune_decoder.finetune(run, minutes=0.01, n_per_task=1, eval_per_task=1, generated=1,
                                       generated_fraction=1.5)
