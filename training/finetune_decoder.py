@@ -8,7 +8,7 @@ sampled with the run's UNet (the package's sampler settings) and `--generated-fr
 batch maps those sampled latents to the edits' true targets, so the decoder learns to undo the
 UNet's systematic errors (impure colours, soft thin lines) while the rest keeps it exact on real
 latents. `--generated-min-psnr DB` keeps only the sampled latents whose decoding (by the decoder
-before fine-tuning) is within DB inside the edit region: those the UNet got roughly right, so the
+before fine-tuning) reaches a PSNR of at least DB against the target inside the edit region: those the UNet got roughly right, so the
 decoder learns to sharpen them rather than to invent an edit the UNet did not make (texture).
 
 Writes RUN/vae.pt (the previous one is kept as RUN/vae-before-decoder.pt) and
@@ -66,8 +66,8 @@ def generated_pairs(run: str, ae: AutoEncoder, n_per_task: int, seed: int) -> Tu
 
 @torch.no_grad()
 def near_target(ae: AutoEncoder, z: torch.Tensor, pairs: D.Pairs, min_psnr: float) -> np.ndarray:
-    """Mask of the sampled latents whose decoding is within min_psnr dB of the target inside the
-    edit region (an edit that changes nothing has an empty region, which is always kept)."""
+    """Mask of the sampled latents whose decoding reaches a PSNR of at least min_psnr against the
+    target inside the edit region (an edit that changes nothing has an empty region, always kept)."""
     keep = np.zeros(len(pairs), bool)
     for i in range(0, len(z), 256):
         out = D.to_uint8(ae.decoder(z[i:i + 256]))
@@ -110,7 +110,7 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
         z_gen, gp = generated_pairs(run, ae, generated, seed + 2)
         keep = near_target(ae, z_gen, gp, generated_min_psnr)
         if not keep.any():
-            raise ValueError(f"no sampled latent is within {generated_min_psnr} dB of its target: lower --generated-min-psnr")
+            raise ValueError(f"no sampled latent reaches {generated_min_psnr} dB inside its edit region: lower --generated-min-psnr")
         gen_kept = {name: int(keep[gp.task_ids == i].sum()) for i, name in enumerate(T.TASK_NAMES)}
         z_gen, y_gen = z_gen[torch.from_numpy(keep)], gp.targets[keep]
         log("decoder: sampled latents kept", kept=int(keep.sum()), of=len(keep), min_psnr=generated_min_psnr)
@@ -168,7 +168,7 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--generated-fraction", type=float, default=0.5,
                    help="share of each batch taken from the sampled latents (the rest: real latents)")
     p.add_argument("--generated-min-psnr", type=float, default=0.0, metavar="DB",
-                   help="keep only sampled latents whose decoding is within DB inside the edit region")
+                   help="keep only sampled latents whose decoding reaches DB PSNR inside the edit region")
     a = p.parse_args(argv)
     try:
         weights = parse_task_weights(a.task_weight, T.TASK_NAMES)
@@ -176,8 +176,11 @@ def main(argv: Optional[list] = None) -> int:
         p.error(str(e))
     if not 0.0 <= a.generated_fraction <= 1.0:
         p.error(f"--generated-fraction must be in [0, 1], not {a.generated_fraction}")
-    res = finetune(a.run, a.minutes, a.batch, a.lr, a.n_per_task, weights, a.eval_per_task, generated=a.generated,
-                   generated_fraction=a.generated_fraction, generated_min_psnr=a.generated_min_psnr)
+    try:
+        res = finetune(a.run, a.minutes, a.batch, a.lr, a.n_per_task, weights, a.eval_per_task, generated=a.generated,
+                       generated_fraction=a.generated_fraction, generated_min_psnr=a.generated_min_psnr)
+    except ValueError as e:  # a filter that keeps nothing, a stale cache of sampled latents
+        p.error(str(e))
     for name in T.TASK_NAMES:
         b, f = res["before"]["per_task"][name], res["after"]["per_task"][name]  # type: ignore[index]
         log(f"ceiling {name}", before=b["success"], after=f["success"], psnr_in_before=b["psnr_in"], psnr_in_after=f["psnr_in"])

@@ -261,6 +261,10 @@ class Recipe(unittest.TestCase):
                                         generated_fraction=0.25, generated_min_psnr=thr, seed=1)  # samples with seed 1 + 2
         self.assertEqual((res["generated_per_task"], res["generated_fraction"]), (1, 0.25))
         self.assertEqual(sum(res["generated_kept_per_task"].values()), int(keep.sum()))
+        if np.isfinite(psnr_in).all():  # a filter that keeps nothing is refused, not trained on an empty set
+            with self.assertRaises(ValueError):
+                finetune_decoder.finetune(run, minutes=0.01, n_per_task=1, eval_per_task=1, generated=1,
+                                          generated_min_psnr=float(psnr_in.max()) + 1, seed=1)
         with self.assertRaises(ValueError):  # a share outside [0, 1] is refused before any work
             finetune_decoder.finetune(run, minutes=0.01, n_per_task=1, eval_per_task=1, generated=1,
                                       generated_fraction=1.5)
