@@ -27,7 +27,7 @@ from .common import log, setup, write_json
 from .editor import Editor
 from .models import AutoEncoder
 from .train_unet import load_editor, load_vae, tokenizer
-from .train_vae import ceiling as ae_ceiling
+from .train_vae import ceiling_summary
 
 # the sampler settings shipped in the package (emuedit.json) and used by every evaluation; chosen
 # on the val split (docs/model-card.md, "Sampler settings")
@@ -110,9 +110,7 @@ def evaluate(run: str, per_task: int = 20, name: str = "unet", steps: int = DEFA
 
 def ceiling(run: str, per_task: int = 200, split: str = "test", tasks: Optional[Sequence[str]] = None) -> Dict[str, object]:
     setup("cpu")
-    per = ae_ceiling(load_vae(run), D.make_pairs(per_task, split, 0, tasks))
-    return {"split": split, "per_task": per, "mean_success": float(np.mean([v["success"] for v in per.values()])),
-            "min_success": float(min(v["success"] for v in per.values()))}
+    return dict(ceiling_summary(load_vae(run), D.make_pairs(per_task, split, 0, tasks)), split=split)
 
 
 def main(argv: Optional[list] = None) -> int:

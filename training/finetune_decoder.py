@@ -34,12 +34,7 @@ from .common import Clock, cosine_lr, load_ckpt, log, parse_task_weights, save_c
 from .evaluate import edit_latents
 from .models import AutoEncoder
 from .train_unet import config_of, encode_images, load_editor, tokenizer
-from .train_vae import ceiling, recon_loss
-
-
-def _ceiling_summary(ae, pairs: D.Pairs) -> Dict[str, object]:
-    per = ceiling(ae, pairs)
-    return {"per_task": per, "mean_success": float(np.mean([v["success"] for v in per.values()]))}
+from .train_vae import ceiling_summary, recon_loss
 
 
 def generated_pairs(run: str, ae: AutoEncoder, n_per_task: int, seed: int) -> Tuple[torch.Tensor, D.Pairs]:
@@ -92,7 +87,7 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
     ae.load_state_dict(st["model"])
     ae.eval()
     test = D.make_pairs(eval_per_task, "test")
-    before = _ceiling_summary(ae, test)
+    before = ceiling_summary(ae, test)
     log("decoder: ceiling before", mean=before["mean_success"])
     # training images: every task's inputs and targets, plus more targets of the weighted tasks
     pairs = D.make_pairs(n_per_task, "train", seed)
@@ -142,7 +137,7 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
             log("decoder", step=step, loss=tl / 50, lr=cur, s_per_step=(time.time() - t0) / 50)
             tl, t0 = 0.0, time.time()
     ae.eval()
-    after = _ceiling_summary(ae, test)
+    after = ceiling_summary(ae, test)
     log("decoder: ceiling after", mean=after["mean_success"], steps=step)
     settings = {"steps": step, "minutes": minutes, "batch": batch, "lr": lr, "n_per_task": n_per_task,
                 "task_weights": task_weights or {}, "generated_per_task": generated,

@@ -112,9 +112,9 @@ def main(argv: Optional[list] = None) -> int:
                     device=a.device, minutes=a.vae_minutes)
         ae = ae.cpu()
         test = D.make_pairs(3 if a.tiny else 50, "test")
+        ceil = _timed(times, "vae_ceiling_s", V.ceiling_summary, ae, test)
         res = {"scaling_factor": V.scaling_factor(ae, D.make_pairs(2 if a.tiny else 20, "train", 7)),
-               "ceiling": _timed(times, "vae_ceiling_s", V.ceiling, ae, test)}
-        res["ceiling_mean_success"] = sum(v["success"] for v in res["ceiling"].values()) / len(res["ceiling"])
+               "ceiling": ceil["per_task"], "ceiling_mean_success": ceil["mean_success"]}
         write_json(os.path.join(run, "vae_eval.json"), res)
         save_times()
     log("phase vae done")
