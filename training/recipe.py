@@ -25,6 +25,7 @@ from . import evaluate as E
 from . import invert as I
 from . import multiturn as MT
 from . import package as P
+from . import synonyms as SYN
 from . import train_unet as U
 from . import train_vae as V
 from . import data as D
@@ -98,6 +99,10 @@ def main(argv: Optional[list] = None) -> int:
     g.add_argument("--stop-after", choices=["vae", "train"], default=None,
                    help="stop after the autoencoder, or after every training phase (finish elsewhere)")
     a = p.parse_args(argv)
+    # the classifier phase needs it: say so now, not after the training phases (a run that stops
+    # before it, e.g. gpu_recipe.sh on a machine without apt, does not)
+    if a.stop_after is None and not SYN.available():
+        p.error(f"WordNet not found in {SYN.wordnet_dir()}: apt-get install -y wordnet-base")
     run = a.run
     os.makedirs(run, exist_ok=True)
     times: Dict[str, float] = _load(os.path.join(run, "times.json")) or {}
@@ -142,8 +147,8 @@ def main(argv: Optional[list] = None) -> int:
         return 0
     clf_n = 5 if a.tiny else 100
     if _load(os.path.join(run, "classifier.json")) is None:
-        res = _timed(times, "classifier_s", C.finetune, run, 5 if a.tiny else 600, per_task=4 if a.tiny else 300,
-                     eval_per_task=clf_n)
+        size = {"steps": 5, "per_task": 4} if a.tiny else {}
+        res = _timed(times, "classifier_s", C.finetune, run, eval_per_task=clf_n, **size)
         write_json(os.path.join(run, "classifier.json"), res)
         ev = _load(os.path.join(run, "eval-unet.json"))
         if ev is not None:  # evaluated before the classifier was fine-tuned: refresh its number

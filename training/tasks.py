@@ -168,6 +168,44 @@ CONTOUR = TaskDef("contour", "vision", "1-px white outline of one object on blac
     "could you trace the outline of the {obj}")})
 
 
+# Phrasings for choosing the classifier's settings: written (2026-11-27) in words that neither the
+# training nor the held-out templates use, so that neither split is used to choose them. They are
+# not in any training corpus (BPE, UNet, classifier).
+CLASSIFIER_VAL: Dict[str, List[str]] = {
+    "add": ["stick a {color} {shape} in the {pos}", "i would like a {color} {shape} at the {pos}",
+            "include a {color} {shape} in the {pos} area"],
+    "remove": ["wipe out the {obj}", "clear the {obj} away", "lose the {obj}"],
+    "local": ["dye the {obj} {color}", "swap the colour of the {obj} for {color}", "fill the {obj} with {color}"],
+    "texture": ["give the {obj} a {texn} look", "the {obj} needs to be {tex}", "decorate the {obj} with a {texn} design"],
+    "background": ["switch the backdrop to {color}", "the area behind the shapes should be {color}",
+                   "fill the background with {color}"],
+    "global": ["lighten it up", "tone the brightness down", "make the colours pop more"],
+    "style": ["give it an 8 bit look", "make it look like a poster print", "make it comic book style"],
+    "text": ["stamp {word} at the {tb}", "add {word} as text at the {tb}", "letter {word} across the {tb}"],
+    "detect": ["frame the {obj} with a rectangle", "surround the {obj} with a box", "where can i find the {obj}"],
+    "segment": ["mask out the {obj}", "give me a silhouette mask of the {obj}", "white mask for the {obj} please"],
+    "color": ["flip the colours", "make it monochrome", "make the picture hazy"],
+    "edges": ["find the edges", "show me where the edges are", "an edge image please"],
+    "depth": ["how far away is each shape", "depth estimation please", "make a distance map"],
+    "sketch": ["redraw it with just lines", "turn the solid shapes into line art", "make the shapes empty inside"],
+    "sketch_to_image": ["color the line art", "make the drawing solid", "fill the hollow shapes"],
+    "deblur": ["make it less blurry", "clean up the blur", "focus the image"],
+}
+
+# the words that fill a template's slots (and so carry no evidence about the task)
+SLOT_WORDS = frozenset([*W.COLOR_NAMES, *W.SHAPES, *W.TEXTURES, "stripe", "checkerboard", "polka", "dot",
+                        *(w for p in W.POSITIONS for w in p.split()), *(w.lower() for w in W.WORDS)])
+
+
+def fill_template(tpl: str, rng: np.random.Generator) -> str:
+    """An instruction from a template with random slot values (for text-only uses: no scene)."""
+    shape, k = _pick(rng, W.SHAPES), int(rng.integers(3))
+    obj = f"{_pick(rng, W.COLOR_NAMES)} {shape}" if rng.random() < 0.5 else shape
+    return _fill(tpl, obj=obj, color=_pick(rng, W.COLOR_NAMES), shape=shape, pos=_pick(rng, list(W.POSITIONS)),
+                 tex=W.TEXTURES[k], texn=["stripe", "checkerboard", "polka dot"][k],
+                 word=_pick(rng, W.WORDS).lower(), tb=_pick(rng, ["top", "bottom"]))
+
+
 def templates(task: TaskDef, variant: str, split: str) -> List[str]:
     ts = task.templates[variant]
     return [t for i, t in enumerate(ts) if (i % 4 == 3) == (split == "test")]

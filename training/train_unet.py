@@ -139,7 +139,7 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
           minutes: Optional[float] = None, extra_tasks: Sequence[str] = (), warmup: int = 200,
           ema_decay: float = 0.999, init_from: Optional[str] = None,
           task_weights: Optional[Dict[str, float]] = None, pos: bool = False,
-          new_lr_scale: float = NEW_PARAM_LR_SCALE) -> Dict[str, Any]:
+          new_lr_scale: float = NEW_PARAM_LR_SCALE, task_noise: float = 0.0) -> Dict[str, Any]:
     """`deadline` (epoch seconds) stops a step-scheduled run early (resumable later); `minutes`
     instead makes the run a fixed wall-time budget with the cosine schedule spread over it (the
     GPU recipe: the number of steps a machine manages is not known in advance). A run that ended
@@ -149,7 +149,10 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
     optimizer; `task_weights` (task name -> relative sampling weight, default 1) spends the
     steps on the tasks that need them. `pos` gives the UNet absolute-position tables
     (Config.unet_pos); a continued model without them gets them zero-initialised, so it starts
-    from exactly the function it had."""
+    from exactly the function it had. `task_noise` adds Gaussian noise of that std (per dimension)
+    to the task embedding the UNet sees, so that its task pathway is trained around each task's
+    point and not only at it (meant for task inversion, which searches that space); the noise
+    has its own generator, so the data order equals that of the same run without it."""
     dev = setup(device)
     path = os.path.join(run, f"{name}.pt")
     _sigterm_interrupts()
@@ -192,6 +195,7 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
     ab = Df.alphas_cumprod().to(dev)
     empty = torch.tensor(tok(""), dtype=torch.int64).to(dev)
     g = torch.Generator(device=dev).manual_seed(seed * 1_000_003 + step * 17 + 1)
+    g_noise = torch.Generator(device=dev).manual_seed(seed * 1_000_003 + step * 17 + 2)
     n = len(pool["task"])
     names = list(T.TASK_NAMES) + list(extra_tasks)
     weights = None
@@ -206,7 +210,7 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
     def save(finished: bool = False) -> None:
         save_ckpt(path, model=model.state_dict(), ema=ema.model.state_dict(), opt=opt.state_dict(), step=step,
                   cfg=dataclasses.asdict(cfg), scaling_factor=sf, finished=finished, budget=minutes is not None,
-                  init_steps=init_steps, init_from=init_from, task_weights=task_weights)
+                  init_steps=init_steps, init_from=init_from, task_weights=task_weights, task_noise=task_noise)
 
     try:
         while not clock.done(step) and (stop_at is None or step < stop_at):
@@ -230,7 +234,10 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
             xt, v = Df.add_noise(z_tgt, noise, t, ab)
             with autocast(dev):
                 hidden, pooled = model.text(ids)
-                pred = model.denoise(torch.cat([xt, z_in], 1), t.float(), hidden, model.tasks(task))
+                emb = model.tasks(task)
+                if task_noise > 0:
+                    emb = emb + task_noise * torch.randn(emb.shape, device=dev, generator=g_noise)
+                pred = model.denoise(torch.cat([xt, z_in], 1), t.float(), hidden, emb)
                 logits = model.classifier(pooled)
             diff = F.mse_loss(pred.float(), v)
             keep = (~drop_text).float()
@@ -291,7 +298,11 @@ def main(argv: Optional[list] = None) -> int:
                    help="learning-rate multiplier of the parameters --pos-emb adds to an --init-from model")
     p.add_argument("--task-weight", action="append", default=[], metavar="TASK=W",
                    help="relative sampling weight of a task (default 1), repeatable")
+    p.add_argument("--task-noise", type=float, default=0.0,
+                   help="std of Gaussian noise added to the task embedding in training (for task inversion)")
     a = p.parse_args(argv)
+    if a.task_noise < 0:
+        p.error(f"--task-noise must be >= 0, got {a.task_noise}")
     try:
         tw = parse_task_weights(a.task_weight, list(T.TASK_NAMES) + list(a.extra_task)) or None
     except ValueError as e:
@@ -301,7 +312,7 @@ def main(argv: Optional[list] = None) -> int:
     res = train(a.run, a.steps, a.batch, a.lr, a.n_per_task, not a.no_task, a.device, name=name, deadline=deadline,
                 stop_at=a.stop_at, minutes=a.budget_minutes, extra_tasks=a.extra_task, warmup=a.warmup,
                 ckpt_every=a.ckpt_every, small=a.small, init_from=a.init_from, task_weights=tw,
-                pos=a.pos_emb, new_lr_scale=a.new_lr_scale)
+                pos=a.pos_emb, new_lr_scale=a.new_lr_scale, task_noise=a.task_noise)
     log(f"{name}: done", steps=res["steps"])
     return 0
 

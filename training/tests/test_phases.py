@@ -63,6 +63,8 @@ class Recipe(unittest.TestCase):
         self.assertIn("success", res["inversion"]["from_start"]["metrics"])
         self.assertIsNotNone(res["eval-unet-notask"])
         self.assertIn("after", res["classifier"])
+        self.assertEqual(set(res["classifier"]["val_after"]), set(res["classifier"]["after"]))
+        self.assertEqual(res["classifier"]["synonyms"], 0.8)
         if os.path.exists(os.path.join(os.path.dirname(__file__), "..", "..", "packages", "pipeline", "src", "index.ts")):
             self.assertEqual(res["pipeline-eval"]["edits"], 16)
         self.assertEqual(len(res["inversion"]["10"]["entry"]["embedding"]), 32)
@@ -76,6 +78,20 @@ class Recipe(unittest.TestCase):
         self.assertEqual(st["task_weights"], {"text": 5.0})
         w = "unet.out.bias"
         self.assertTrue(torch.allclose(st["model"][w], src["ema"][w], atol=1e-6))  # started there, barely moved
+
+    def test_task_noise_reaches_the_unet_and_is_recorded(self):
+        init = os.path.join(self.run_dir, "unet.pt")
+        kw = dict(batch=4, n_per_task=8, small=True, init_from=init, lr=1e-3, warmup=1)
+        w = {}
+        for name, noise in (("unet-n0", 0.0), ("unet-n0b", 0.0), ("unet-n1", 1.0)):
+            train_unet.train(self.run_dir, 2, name=name, task_noise=noise, **kw)
+            w[name] = torch.load(os.path.join(self.run_dir, f"{name}.pt"))
+        key = "unet.task_t.0.weight"
+        self.assertTrue(torch.equal(w["unet-n0"]["model"][key], w["unet-n0b"]["model"][key]))  # deterministic
+        self.assertFalse(torch.equal(w["unet-n0"]["model"][key], w["unet-n1"]["model"][key]))  # the noise is used
+        self.assertEqual(w["unet-n1"]["task_noise"], 1.0)
+        with self.assertRaises(SystemExit):
+            train_unet.main(["--run", "/nonexistent", "--task-noise", "-1"])
 
     def test_position_tables_join_a_trained_model_without_changing_it_and_survive_a_package(self):
         from training.editor import Editor
