@@ -13,7 +13,9 @@
 #
 # RUN gets BASE's autoencoder, tokenizer and scaling factor and a new unet.pt started from BASE's
 # weights (fresh optimizer, cosine schedule over the budget); OUT gets RUN packed in parts of at
-# most 15 MiB (training/carry.py). Settings: BATCH (256), LR (3e-4), WARMUP (200), N_PER_TASK
+# most 15 MiB (training/carry.py). Settings: BATCH (auto: train_unet times a few steps at each of
+# BATCH_CANDIDATES, default 256,512,1024,2048, and keeps the smallest unless a larger one trains
+# 1.2x the samples per second: this model is launch-bound on a GPU), LR (3e-4), WARMUP (200), N_PER_TASK
 # (4000), UNET_SECONDS (the training budget; default TOTAL - 120 s for the pool, start-up and
 # packing), EXTRA_ARGS (e.g. --task-weight text=2), DEVICE (cuda; cpu for a smoke test).
 set -u -o pipefail
@@ -44,7 +46,7 @@ echo "UNet budget ${MIN} min"
 # shellcheck disable=SC2086
 timeout -s INT $((TOTAL - 15 - ($(date +%s) - START))) \
   $PY -m training.train_unet --run "$RUN" --name unet --init-from "$BASE/unet.pt" --device "$DEVICE" \
-    --steps 1000000 --budget-minutes "$MIN" --batch "${BATCH:-256}" --lr "${LR:-3e-4}" --warmup "${WARMUP:-200}" \
+    --steps 1000000 --budget-minutes "$MIN" --batch "${BATCH:-auto}" --batch-candidates "${BATCH_CANDIDATES:-256,512,1024,2048}" --lr "${LR:-3e-4}" --warmup "${WARMUP:-200}" \
     --n-per-task "${N_PER_TASK:-4000}" --ckpt-every 2000 ${EXTRA_ARGS:-} 2>&1 | tee "$OUT/log-continue.txt"
 $PY -m training.carry pack --run "$RUN" --out "$OUT"
 echo "total $(( $(date +%s) - START ))s"

@@ -10,11 +10,12 @@ v-prediction on a zero-terminal-SNR schedule, EMA weights, InstructPix2Pix CFG d
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import os
 import signal
 import time
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Callable, Dict, Optional, Sequence
 
 import numpy as np
 import torch
@@ -133,13 +134,69 @@ def _optimizer(model: torch.nn.Module, lr: float, dev: torch.device,
     return torch.optim.AdamW(groups, lr=lr, weight_decay=0.01)
 
 
+# `--batch auto`: each candidate runs PROBE_WARMUP + PROBE_STEPS steps on a copy of the model; a
+# larger batch is chosen only when it trains at least BATCH_GAIN times as many samples per second
+# (on a GPU a model this small is bound by kernel launches, not arithmetic, so a larger batch can
+# cost the same time per step; on a CPU it cannot, and the smallest candidate stays)
+BATCH_CANDIDATES = (256, 512, 1024, 2048)
+BATCH_GAIN = 1.2
+PROBE_WARMUP, PROBE_STEPS = 3, 8
+
+
+def _sync(dev: torch.device) -> None:
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+
+
+def seconds_per_step(one_step: Callable[[], None], dev: torch.device, warmup: int = PROBE_WARMUP,
+                     steps: int = PROBE_STEPS) -> float:
+    for _ in range(warmup):  # also lets cudnn pick its kernels for the new shapes
+        one_step()
+    _sync(dev)
+    t = time.perf_counter()
+    for _ in range(steps):
+        one_step()
+    _sync(dev)
+    return (time.perf_counter() - t) / steps
+
+
+def probe_batch(trial: Callable[[int], float], candidates: Sequence[int]) -> Dict[int, float]:
+    """Samples per second of each candidate batch (trial: batch -> seconds per step), in
+    increasing order, up to the first that does not fit in memory."""
+    out: Dict[int, float] = {}
+    for b in sorted(candidates):
+        try:
+            out[b] = b / trial(b)
+        except RuntimeError as e:  # torch.cuda.OutOfMemoryError is one
+            if "out of memory" not in str(e):
+                raise
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            log("batch probe: out of memory", batch=b)
+            break
+    if not out:
+        raise RuntimeError(f"batch probe: not even batch {min(candidates)} fits in memory")
+    return out
+
+
+def pick_batch(samples_per_s: Dict[int, float], gain: float = BATCH_GAIN) -> int:
+    """The smallest batch, unless a larger one is at least `gain` times faster per sample than
+    the one chosen so far."""
+    best = min(samples_per_s)
+    for b in sorted(samples_per_s):
+        if samples_per_s[b] >= gain * samples_per_s[best]:
+            best = b
+    return best
+
+
 def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: int = 2000, use_task: bool = True,
           device: str = "cpu", ckpt_every: int = 250, seed: int = 0, log_every: int = 50, name: str = "unet",
           deadline: Optional[float] = None, small: bool = False, stop_at: Optional[int] = None,
           minutes: Optional[float] = None, extra_tasks: Sequence[str] = (), warmup: int = 200,
           ema_decay: float = 0.999, init_from: Optional[str] = None,
           task_weights: Optional[Dict[str, float]] = None, pos: bool = False,
-          new_lr_scale: float = NEW_PARAM_LR_SCALE, task_noise: float = 0.0) -> Dict[str, Any]:
+          new_lr_scale: float = NEW_PARAM_LR_SCALE, task_noise: float = 0.0,
+          batch_candidates: Sequence[int] = BATCH_CANDIDATES) -> Dict[str, Any]:
     """`deadline` (epoch seconds) stops a step-scheduled run early (resumable later); `minutes`
     instead makes the run a fixed wall-time budget with the cosine schedule spread over it (the
     GPU recipe: the number of steps a machine manages is not known in advance). A run that ended
@@ -152,7 +209,9 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
     from exactly the function it had. `task_noise` adds Gaussian noise of that std (per dimension)
     to the task embedding the UNet sees, so that its task pathway is trained around each task's
     point and not only at it (meant for task inversion, which searches that space); the noise
-    has its own generator, so the data order equals that of the same run without it."""
+    has its own generator, so the data order equals that of the same run without it. `batch` 0
+    is "auto": probe_batch over `batch_candidates` picks it (the learning rate is kept as given),
+    and the checkpoint records it, so a resumed run keeps it."""
     dev = setup(device)
     path = os.path.join(run, f"{name}.pt")
     _sigterm_interrupts()
@@ -201,7 +260,55 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
     weights = None
     if task_weights:
         weights = torch.tensor([task_weights.get(names[int(i)], 1.0) for i in pool["task"]], device=dev)
-    clock = Clock(steps, minutes)
+    clock = Clock(steps, minutes)  # a batch probe below counts against a wall-time budget
+
+    def losses(m: Editor, bsz: int, gen: torch.Generator, gen_noise: torch.Generator):
+        idx = (torch.randint(n, (bsz,), device=dev, generator=gen) if weights is None else
+               torch.multinomial(weights, bsz, replacement=True, generator=gen))
+        z_in, z_tgt = pool["z_in"][idx], pool["z_tgt"][idx] * sf
+        ids, task = pool["ids"][idx], pool["task"][idx]
+        r = torch.rand(bsz, device=dev, generator=gen)
+        drop_text = (r < 0.05) | ((r >= 0.10) & (r < 0.15))
+        drop_img = (r >= 0.05) & (r < 0.15)
+        ids = torch.where(drop_text[:, None], empty[None], ids)
+        z_in = z_in * (~drop_img).float().view(-1, 1, 1, 1)
+        t = torch.randint(0, Df.T_TRAIN, (bsz,), device=dev, generator=gen)
+        noise = torch.randn(z_tgt.shape, device=dev, generator=gen)
+        xt, v = Df.add_noise(z_tgt, noise, t, ab)
+        with autocast(dev):
+            hidden, pooled = m.text(ids)
+            emb = m.tasks(task)
+            if task_noise > 0:
+                emb = emb + task_noise * torch.randn(emb.shape, device=dev, generator=gen_noise)
+            pred = m.denoise(torch.cat([xt, z_in], 1), t.float(), hidden, emb)
+            logits = m.classifier(pooled)
+        diff = F.mse_loss(pred.float(), v)
+        keep = (~drop_text).float()
+        ce = (F.cross_entropy(logits.float(), task, reduction="none") * keep).sum() / keep.sum().clamp(min=1.0)
+        return diff + 0.1 * ce, diff, ce
+
+    def update(m: Editor, o: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+        o.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
+        o.step()
+
+    if batch <= 0:  # "auto": the batch a probe finds fastest per sample; a resumed run keeps its own
+        if st is not None and st.get("batch"):
+            batch = int(st["batch"])
+        else:
+            def trial(bsz: int) -> float:  # on copies: the run's own weights, optimizer and data order stay as they are
+                m = copy.deepcopy(model)
+                o, e = _optimizer(m, lr, dev), EMA(m, ema_decay)
+                gen = torch.Generator(device=dev).manual_seed(seed + 7)
+
+                def one() -> None:
+                    update(m, o, losses(m, bsz, gen, gen)[0])
+                    e.update(m, step)
+                return seconds_per_step(one, dev)
+            probe = probe_batch(trial, batch_candidates)
+            batch = pick_batch(probe)
+            log(f"{name}: batch probe", **{f"samples_per_s@{b}": round(v, 1) for b, v in probe.items()}, chosen=batch)
     t0 = time.time()
     # running sums stay on the device: a float() per step would make the host wait for the GPU
     acc = torch.zeros(3, device=dev)
@@ -210,7 +317,8 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
     def save(finished: bool = False) -> None:
         save_ckpt(path, model=model.state_dict(), ema=ema.model.state_dict(), opt=opt.state_dict(), step=step,
                   cfg=dataclasses.asdict(cfg), scaling_factor=sf, finished=finished, budget=minutes is not None,
-                  init_steps=init_steps, init_from=init_from, task_weights=task_weights, task_noise=task_noise)
+                  init_steps=init_steps, init_from=init_from, task_weights=task_weights, task_noise=task_noise,
+                  batch=batch)
 
     try:
         while not clock.done(step) and (stop_at is None or step < stop_at):
@@ -220,33 +328,8 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
             cur = cosine_lr(lr, clock.progress(step), (step + 1) / warmup, 0.1)
             for gr in opt.param_groups:
                 gr["lr"] = cur * gr.get("lr_scale", 1.0)
-            idx = (torch.randint(n, (batch,), device=dev, generator=g) if weights is None else
-                   torch.multinomial(weights, batch, replacement=True, generator=g))
-            z_in, z_tgt = pool["z_in"][idx], pool["z_tgt"][idx] * sf
-            ids, task = pool["ids"][idx], pool["task"][idx]
-            r = torch.rand(batch, device=dev, generator=g)
-            drop_text = (r < 0.05) | ((r >= 0.10) & (r < 0.15))
-            drop_img = (r >= 0.05) & (r < 0.15)
-            ids = torch.where(drop_text[:, None], empty[None], ids)
-            z_in = z_in * (~drop_img).float().view(-1, 1, 1, 1)
-            t = torch.randint(0, Df.T_TRAIN, (batch,), device=dev, generator=g)
-            noise = torch.randn(z_tgt.shape, device=dev, generator=g)
-            xt, v = Df.add_noise(z_tgt, noise, t, ab)
-            with autocast(dev):
-                hidden, pooled = model.text(ids)
-                emb = model.tasks(task)
-                if task_noise > 0:
-                    emb = emb + task_noise * torch.randn(emb.shape, device=dev, generator=g_noise)
-                pred = model.denoise(torch.cat([xt, z_in], 1), t.float(), hidden, emb)
-                logits = model.classifier(pooled)
-            diff = F.mse_loss(pred.float(), v)
-            keep = (~drop_text).float()
-            ce = (F.cross_entropy(logits.float(), task, reduction="none") * keep).sum() / keep.sum().clamp(min=1.0)
-            loss = diff + 0.1 * ce
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
+            loss, diff, ce = losses(model, batch, g, g_noise)
+            update(model, opt, loss)
             ema.update(model, step)
             step += 1
             acc += torch.stack([loss.detach(), diff.detach(), ce.detach()])
@@ -273,11 +356,28 @@ def load_editor(run: str, name: str = "unet", use_ema: bool = True):
     return m.eval(), float(st["scaling_factor"]), int(st["step"])
 
 
+def _batch_arg(v: str) -> int:
+    if v == "auto":
+        return 0
+    if not v.isdigit() or int(v) < 1:
+        raise argparse.ArgumentTypeError(f"a positive integer or 'auto', got {v!r}")
+    return int(v)
+
+
+def _batches_arg(v: str) -> tuple:
+    bs = [x.strip() for x in v.split(",")]
+    if not bs or any(not x.isdigit() or int(x) < 1 for x in bs):
+        raise argparse.ArgumentTypeError(f"comma-separated positive integers, got {v!r}")
+    return tuple(sorted(int(x) for x in bs))
+
+
 def main(argv: Optional[list] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", required=True)
     p.add_argument("--steps", type=int, default=5500)
-    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--batch", type=_batch_arg, default=32,
+                   help="batch size, or 'auto': the fastest per sample of --batch-candidates (a short probe)")
+    p.add_argument("--batch-candidates", type=_batches_arg, default=BATCH_CANDIDATES, metavar="B1,B2,...")
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--n-per-task", type=int, default=600)
     p.add_argument("--no-task", action="store_true", help="ablation: no task embeddings")
@@ -312,7 +412,8 @@ def main(argv: Optional[list] = None) -> int:
     res = train(a.run, a.steps, a.batch, a.lr, a.n_per_task, not a.no_task, a.device, name=name, deadline=deadline,
                 stop_at=a.stop_at, minutes=a.budget_minutes, extra_tasks=a.extra_task, warmup=a.warmup,
                 ckpt_every=a.ckpt_every, small=a.small, init_from=a.init_from, task_weights=tw,
-                pos=a.pos_emb, new_lr_scale=a.new_lr_scale, task_noise=a.task_noise)
+                pos=a.pos_emb, new_lr_scale=a.new_lr_scale, task_noise=a.task_noise,
+                batch_candidates=a.batch_candidates)
     log(f"{name}: done", steps=res["steps"])
     return 0
 

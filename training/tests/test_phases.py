@@ -79,6 +79,19 @@ class Recipe(unittest.TestCase):
         w = "unet.out.bias"
         self.assertTrue(torch.allclose(st["model"][w], src["ema"][w], atol=1e-6))  # started there, barely moved
 
+    def test_batch_auto_probes_on_copies_and_trains_as_the_chosen_batch_would(self):
+        init = os.path.join(self.run_dir, "unet.pt")
+        kw = dict(n_per_task=8, small=True, init_from=init, lr=1e-3, warmup=1)
+        train_unet.train(self.run_dir, 2, batch=0, batch_candidates=(2, 3), name="unet-auto", **kw)
+        auto = torch.load(os.path.join(self.run_dir, "unet-auto.pt"))
+        self.assertIn(auto["batch"], (2, 3))
+        train_unet.train(self.run_dir, 2, batch=auto["batch"], name="unet-fixed", **kw)
+        fixed = torch.load(os.path.join(self.run_dir, "unet-fixed.pt"))
+        for k, v in fixed["model"].items():  # the probe touched neither the weights nor the data order
+            self.assertTrue(torch.equal(v, auto["model"][k]), k)
+        with self.assertRaises(SystemExit):
+            train_unet.main(["--run", "/nonexistent", "--batch", "-3"])
+
     def test_task_noise_reaches_the_unet_and_is_recorded(self):
         init = os.path.join(self.run_dir, "unet.pt")
         kw = dict(batch=4, n_per_task=8, small=True, init_from=init, lr=1e-3, warmup=1)
@@ -192,8 +205,9 @@ class Recipe(unittest.TestCase):
         import sys
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         run, out = os.path.join(self.tmp, "cont"), os.path.join(self.tmp, "cont-out")
-        env = dict(os.environ, DEVICE="cpu", PYTHON=sys.executable, UNET_SECONDS="2", BATCH="2", N_PER_TASK="4",
-                   EMUEDIT_TRAIN_THREADS="1")
+        # BATCH left at its default, auto: the probe's candidates scaled down to this tiny model
+        env = dict(os.environ, DEVICE="cpu", PYTHON=sys.executable, UNET_SECONDS="2", BATCH_CANDIDATES="2,4",
+                   N_PER_TASK="4", EMUEDIT_TRAIN_THREADS="1")
         script = os.path.join(root, "training", "gpu_continue.sh")
         done = subprocess.run(["bash", script, self.run_dir, run, out, "300"], cwd=root, env=env, capture_output=True,
                               text=True, timeout=300)
@@ -203,6 +217,8 @@ class Recipe(unittest.TestCase):
         self.assertTrue(st["finished"] and st["budget"])
         self.assertEqual(st["init_steps"], src["step"])
         self.assertEqual(st["cfg"], src["cfg"])  # the base's architecture, not this machine's defaults
+        self.assertIn(st["batch"], (2, 4))
+        self.assertIn("batch probe", done.stdout)
         back = os.path.join(self.tmp, "cont-back")
         from training import carry
         carry.unpack(out, back)
@@ -314,6 +330,24 @@ class Checkpoints(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class BatchProbe(unittest.TestCase):
+    def test_a_larger_batch_is_chosen_only_when_clearly_faster_per_sample(self):
+        self.assertEqual(train_unet.pick_batch({256: 4000.0, 512: 4500.0, 1024: 4700.0}), 256)  # CPU-like
+        self.assertEqual(train_unet.pick_batch({256: 4000.0, 512: 7900.0, 1024: 15000.0, 2048: 16000.0}), 1024)
+        self.assertEqual(train_unet.pick_batch({256: 4000.0, 512: 4100.0, 1024: 5000.0}), 1024)
+
+    def test_the_probe_stops_at_the_first_batch_that_runs_out_of_memory(self):
+        def trial(b):
+            if b >= 1024:
+                raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+            return 0.05
+        self.assertEqual(train_unet.probe_batch(trial, (2048, 256, 1024, 512)), {256: 5120.0, 512: 10240.0})
+        with self.assertRaises(RuntimeError):
+            train_unet.probe_batch(lambda b: (_ for _ in ()).throw(RuntimeError("out of memory")), (256,))
+        with self.assertRaises(ValueError):  # any other error is not swallowed
+            train_unet.probe_batch(lambda b: (_ for _ in ()).throw(ValueError("bug")), (256,))
 
 
 class TaskWeights(unittest.TestCase):
