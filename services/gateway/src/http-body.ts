@@ -4,19 +4,33 @@ import type { IncomingMessage } from "node:http";
 import { badRequest, payloadTooLarge, RequestError } from "./request-errors.js";
 import type { RawFields } from "./edit-params.js";
 
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    throw payloadTooLarge(`body of ${declared} bytes is over the limit of ${maxBytes} (EMUEDIT_MAX_BODY_BYTES)`);
+    return Promise.reject(payloadTooLarge(`body of ${declared} bytes is over the limit of ${maxBytes} (EMUEDIT_MAX_BODY_BYTES)`));
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw payloadTooLarge(`body is over the limit of ${maxBytes} bytes (EMUEDIT_MAX_BODY_BYTES)`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      // Refused without destroying the request (as leaving a for-await loop would): the 413 must
+      // reach the client before the connection closes (sendError marks it "close"); whatever the
+      // client still sends until then is read and dropped.
+      req.off("data", onData);
+      req.resume();
+      chunks.length = 0;
+      reject(payloadTooLarge(`body is over the limit of ${maxBytes} bytes (EMUEDIT_MAX_BODY_BYTES)`));
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks, size)));
+    // a client that goes away mid-body: nobody reads the answer, but the request settles as a 4xx
+    req.once("error", (err) => reject(new RequestError(400, "invalid_body", "the connection failed before the body ended", undefined, { cause: err })));
+    req.once("close", () => {
+      if (!req.complete) reject(new RequestError(400, "invalid_body", "the connection closed before the body ended"));
+    });
+  });
 }
 
 export interface EditBody {

@@ -1,0 +1,116 @@
+// readBody against a real loopback HTTP server: the limit is enforced while the body streams in,
+// the refusal reaches the client, and a client that goes away mid-body does not leave it waiting.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { readBody } from "../src/http-body.js";
+import { RequestError } from "../src/request-errors.js";
+
+const LIMIT = 64 * 1024;
+let server: http.Server;
+let url: string;
+const outcomes: Array<{ ok: boolean; bytes?: number; status?: number }> = [];
+let settled: (() => void) | undefined;
+
+before(async () => {
+  server = http.createServer((req, res) => {
+    readBody(req, LIMIT).then(
+      (body) => {
+        outcomes.push({ ok: true, bytes: body.length });
+        settled?.();
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.end(String(body.length));
+      },
+      (err: unknown) => {
+        const status = err instanceof RequestError ? err.status : 500;
+        outcomes.push({ ok: false, status });
+        settled?.();
+        if (res.destroyed) return;
+        res.writeHead(status, { connection: "close", "content-type": "text/plain" });
+        res.end(err instanceof Error ? err.message : String(err));
+      },
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+});
+
+after(() => new Promise<void>((r) => server.close(() => r())));
+
+function nextOutcome() {
+  return new Promise<(typeof outcomes)[number]>((resolve) => {
+    const n = outcomes.length;
+    settled = () => {
+      if (outcomes.length > n) resolve(outcomes[n]!);
+    };
+  });
+}
+
+/** Streams `total` bytes in chunks without Content-Length; resolves with the response status. */
+function upload(total: number) {
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = http.request(url, { method: "POST", headers: { "transfer-encoding": "chunked" } });
+    req.on("response", (res) => {
+      let text = "";
+      res.on("data", (c: Buffer) => (text += c.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on("error", (err) => {
+      if (!/EPIPE|ECONNRESET/.test(String(err))) return reject(err);
+      setTimeout(() => reject(new Error(`${String(err)} and no response`)), 5000).unref();
+    });
+    const chunk = Buffer.alloc(16 * 1024, 7);
+    let sent = 0;
+    const pump = () => {
+      while (sent < total && !req.destroyed) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once("drain", pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+}
+
+describe("readBody", () => {
+  test("a body within the limit arrives whole", async () => {
+    const res = await upload(LIMIT);
+    assert.equal(res.status, 200);
+    assert.equal(res.text, String(LIMIT));
+  });
+
+  test("a body that grows past the limit is refused with 413, and the client gets the answer", async () => {
+    for (let i = 0; i < 20; i++) {
+      const res = await upload(64 * LIMIT);
+      assert.equal(res.status, 413, `attempt ${i}`);
+      assert.match(res.text, /over the limit of 65536 bytes \(EMUEDIT_MAX_BODY_BYTES\)/);
+    }
+  });
+
+  test("a declared Content-Length over the limit is refused before reading", async () => {
+    const outcome = nextOutcome();
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(url, { method: "POST", headers: { "content-length": String(LIMIT + 1) } });
+      req.on("response", (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", (err) => (/EPIPE|ECONNRESET/.test(String(err)) ? undefined : reject(err)));
+      req.write(Buffer.alloc(10));
+    });
+    assert.equal(status, 413);
+    assert.deepEqual(await outcome, { ok: false, status: 413 });
+  });
+
+  test("a client that disconnects mid-body settles the read (no request left waiting)", async () => {
+    const outcome = nextOutcome();
+    const req = http.request(url, { method: "POST", headers: { "transfer-encoding": "chunked" } });
+    req.on("error", () => undefined);
+    req.write(Buffer.alloc(1024));
+    await new Promise((r) => setTimeout(r, 50));
+    req.destroy();
+    const o = await outcome;
+    assert.deepEqual(o, { ok: false, status: 400 });
+  });
+});
