@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from . import synonyms as SYN
 from . import tasks as T
 from .common import load_ckpt, log, save_ckpt, setup, write_json
-from .evaluate import classifier_accuracy
+from .evaluate import classifier_accuracy, task_accuracy
 from .train_unet import load_editor, tokenizer
 
 # words a synonym never replaces: slot values and function words
@@ -58,17 +58,13 @@ def replace_synonyms(text: str, syn: Dict[str, List[str]], rate: float, rng: np.
     return " ".join(out)
 
 
-@torch.no_grad()
 def val_accuracy(model, tok, per_template: int = 12) -> Dict[str, float]:
     """Accuracy on tasks.CLASSIFIER_VAL (phrasings in neither split), per task and mean."""
-    res: Dict[str, float] = {}
+    texts = {}
     for name, tpls in T.CLASSIFIER_VAL.items():
         rng = np.random.default_rng([6, T.TASK_INDEX[name]])
-        texts = [T.fill_template(t, rng) for t in tpls for _ in range(per_template)]
-        pred = model.classifier(model.text(torch.tensor([tok(s) for s in texts]))[1]).argmax(-1)
-        res[name] = float((pred == T.TASK_INDEX[name]).float().mean())
-    res["mean"] = float(np.mean(list(res.values())))
-    return res
+        texts[name] = [T.fill_template(t, rng) for t in tpls for _ in range(per_template)]
+    return task_accuracy(model, tok, texts)
 
 
 def finetune(run: str, steps: int = 1200, per_task: int = 600, lr: float = 1e-3, seed: int = 0,
@@ -124,7 +120,8 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--steps", type=int, default=1200)
     p.add_argument("--per-task", type=int, default=600, help="training instructions per task")
     p.add_argument("--synonyms", type=float, default=0.8, help="share of instructions given WordNet synonyms (0: none)")
-    p.add_argument("--synonym-rate", type=float, default=0.5, help="chance that each word of such an instruction is replaced")
+    p.add_argument("--synonym-rate", type=float, default=0.5,
+                   help="chance that each word of such an instruction is replaced")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--name", default="unet")
     a = p.parse_args(argv)

@@ -66,16 +66,23 @@ def edit_latents(model: Editor, ae: AutoEncoder, sf: float, ids: torch.Tensor, e
 
 
 @torch.no_grad()
-def classifier_accuracy(model: Editor, tok, per_task: int = 100, split: str = "test") -> Dict[str, float]:
-    """Task classifier accuracy on instructions from the given split's phrasings (held-out by default)."""
+def task_accuracy(model: Editor, tok, texts: Dict[str, List[str]]) -> Dict[str, float]:
+    """Task classifier accuracy per task on the given instructions (task name -> texts), and the mean."""
     res: Dict[str, float] = {}
-    for name in T.TASK_NAMES:
-        rng = np.random.default_rng([5, T.TASK_INDEX[name]])
-        texts = [T.make_example(name, rng, split)[2] for _ in range(per_task)]
-        _, pooled = model.text(torch.tensor([tok(s) for s in texts]))
+    for name, ts in texts.items():
+        _, pooled = model.text(torch.tensor([tok(s) for s in ts]))
         res[name] = float((model.classifier(pooled).argmax(-1) == T.TASK_INDEX[name]).float().mean())
     res["mean"] = float(np.mean(list(res.values())))
     return res
+
+
+def classifier_accuracy(model: Editor, tok, per_task: int = 100, split: str = "test") -> Dict[str, float]:
+    """Task classifier accuracy on instructions from the given split's phrasings (held-out by default)."""
+    texts = {}
+    for name in T.TASK_NAMES:
+        rng = np.random.default_rng([5, T.TASK_INDEX[name]])
+        texts[name] = [T.make_example(name, rng, split)[2] for _ in range(per_task)]
+    return task_accuracy(model, tok, texts)
 
 
 def evaluate(run: str, per_task: int = 20, name: str = "unet", steps: int = DEFAULTS["steps"],

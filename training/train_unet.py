@@ -297,7 +297,8 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
         if st is not None and st.get("batch"):
             batch = int(st["batch"])
         else:
-            def trial(bsz: int) -> float:  # on copies: the run's own weights, optimizer and data order stay as they are
+            def trial(bsz: int) -> float:
+                # on copies: the run's own weights, optimizer and data order stay as they are
                 m = copy.deepcopy(model)
                 o, e = _optimizer(m, lr, dev), EMA(m, ema_decay)
                 gen = torch.Generator(device=dev).manual_seed(seed + 7)
