@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import sharp from "sharp";
 import { launchSystem, type RunningSystem } from "@emuedit/launcher";
+import { resetOrFail } from "@emuedit/testing";
 import { errorBody, FIXTURE_MODEL, postEdit, sceneBytes } from "./helpers.js";
 
 let sys: RunningSystem;
@@ -22,17 +23,6 @@ before(async () => {
 after(async () => {
   await sys?.stop();
 });
-
-// The server refuses an upload while the client is still sending it, then closes the connection,
-// so the client's next write may fail (EPIPE / ECONNRESET) before or after the response arrives.
-// Such an error is expected; a response that never arrives is a failure, not a hang.
-const RESPONSE_AFTER_RESET_MS = 5000;
-function resetOrFail(reject: (e: Error) => void) {
-  return (err: Error) => {
-    if (!/EPIPE|ECONNRESET/.test(String(err))) return reject(err);
-    setTimeout(() => reject(new Error(`${String(err)} and no response within ${RESPONSE_AFTER_RESET_MS} ms`)), RESPONSE_AFTER_RESET_MS).unref();
-  };
-}
 
 async function expectError(res: Response, status: number, code: string, messageIncludes?: string) {
   assert.equal(res.status, status, `status for ${code}`);

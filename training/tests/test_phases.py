@@ -344,10 +344,14 @@ class BatchProbe(unittest.TestCase):
                 raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
             return 0.05
         self.assertEqual(train_unet.probe_batch(trial, (2048, 256, 1024, 512)), {256: 5120.0, 512: 10240.0})
+        def raises(err):
+            def trial(b):
+                raise err
+            return trial
         with self.assertRaises(RuntimeError):
-            train_unet.probe_batch(lambda b: (_ for _ in ()).throw(RuntimeError("out of memory")), (256,))
+            train_unet.probe_batch(raises(RuntimeError("out of memory")), (256,))
         with self.assertRaises(ValueError):  # any other error is not swallowed
-            train_unet.probe_batch(lambda b: (_ for _ in ()).throw(ValueError("bug")), (256,))
+            train_unet.probe_batch(raises(ValueError("bug")), (256,))
 
 
 class TaskWeights(unittest.TestCase):

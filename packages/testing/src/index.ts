@@ -6,3 +6,4 @@ export { canConnect, freePort, tempDir } from "./net.js";
 export type { TempDir } from "./net.js";
 export { waitFor } from "./wait-for.js";
 export type { WaitForOptions } from "./wait-for.js";
+export { RESPONSE_AFTER_RESET_MS, resetOrFail } from "./early-response.js";

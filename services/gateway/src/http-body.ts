@@ -7,30 +7,43 @@ import type { RawFields } from "./edit-params.js";
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    return Promise.reject(payloadTooLarge(`body of ${declared} bytes is over the limit of ${maxBytes} (EMUEDIT_MAX_BODY_BYTES)`));
+    return Promise.reject(refuse(req, maxBytes, `body of ${declared} bytes is over the limit of ${maxBytes} (EMUEDIT_MAX_BODY_BYTES)`));
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const onEnd = () => resolve(Buffer.concat(chunks, size));
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size <= maxBytes) return void chunks.push(chunk);
-      // Refused without destroying the request (as leaving a for-await loop would): the 413 must
-      // reach the client before the connection closes (sendError marks it "close"); whatever the
-      // client still sends until then is read and dropped.
       req.off("data", onData);
-      req.resume();
-      chunks.length = 0;
-      reject(payloadTooLarge(`body is over the limit of ${maxBytes} bytes (EMUEDIT_MAX_BODY_BYTES)`));
+      req.off("end", onEnd);
+      reject(refuse(req, maxBytes, `body is over the limit of ${maxBytes} bytes (EMUEDIT_MAX_BODY_BYTES)`));
     };
     req.on("data", onData);
-    req.once("end", () => resolve(Buffer.concat(chunks, size)));
+    req.once("end", onEnd);
     // a client that goes away mid-body: nobody reads the answer, but the request settles as a 4xx
     req.once("error", (err) => reject(new RequestError(400, "invalid_body", "the connection failed before the body ended", undefined, { cause: err })));
     req.once("close", () => {
       if (!req.complete) reject(new RequestError(400, "invalid_body", "the connection closed before the body ended"));
     });
   });
+}
+
+/**
+ * The 413 for an upload the client is usually still sending. Closing the connection at once makes
+ * the client's next write fail, and an HTTP client (Node's, for one) may then drop the response
+ * it had not read yet; so up to another maxBytes of the upload is read and dropped while the
+ * answer goes out, and only a client that sends more than that has its connection cut.
+ */
+function refuse(req: IncomingMessage, maxBytes: number, message: string): RequestError {
+  let dropped = 0;
+  req.on("data", (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > maxBytes) req.socket?.destroy();
+  });
+  req.resume();
+  return payloadTooLarge(message);
 }
 
 export interface EditBody {

@@ -110,7 +110,5 @@ function sendError(deps: HttpDeps, res: ServerResponse, err: unknown): void {
     return;
   }
   const headers: Record<string, string> = e.retryAfterS !== undefined ? { "retry-after": String(e.retryAfterS) } : {};
-  // Closing keeps an oversized upload from being read to its end after we refused it.
-  if (e.status === 413) headers.connection = "close";
   sendJson(res, e.status, { error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } }, headers);
 }
