@@ -109,6 +109,8 @@ def unpack(parts: str, run: str) -> Dict[str, int]:
     for p in sorted(glob.glob(os.path.join(parts, "run.tgz.part*"))):
         with open(p, "rb") as f:
             chunks.append(f.read())
+    if not chunks:
+        raise SystemExit(f"no run.tgz.part* in {parts}: not a packed run (training.carry pack)")
     data = b"".join(chunks)
     os.makedirs(run, exist_ok=True)
     n = 0

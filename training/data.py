@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+import signal
 from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -41,6 +42,12 @@ def _task_pairs(args: Tuple[str, int, str, int]) -> Tuple[np.ndarray, np.ndarray
     return np.stack(ins), np.stack(tgs), texts
 
 
+def _default_sigterm() -> None:
+    # a forked worker inherits train_unet's SIGTERM-checkpoints handler, and the pool ends its
+    # workers with SIGTERM: each would print a KeyboardInterrupt traceback on the way out
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def default_workers() -> int:
     return int(os.environ.get("EMUEDIT_DATA_WORKERS", "0")) or max(1, min(16, os.cpu_count() or 1))
 
@@ -55,7 +62,7 @@ def make_pairs(n_per_task: int, split: str, seed: int = 0, task_names: Optional[
     if w > 1 and n_per_task * len(jobs) >= 2000:
         # fork is cheap, but not after CUDA is initialised in this process: spawn then
         ctx = "spawn" if torch.cuda.is_available() and torch.cuda.is_initialized() else "fork"
-        with multiprocessing.get_context(ctx).Pool(w) as pool:
+        with multiprocessing.get_context(ctx).Pool(w, initializer=_default_sigterm) as pool:
             parts = pool.map(_task_pairs, jobs)
     else:
         parts = [_task_pairs(j) for j in jobs]

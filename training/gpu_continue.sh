@@ -7,9 +7,9 @@
 #   /usr/bin/python3 -m training.from_package --package models/emu-edit-tiny --run training/runs/pkg
 #   # on the GPU machine (BASE carried there):
 #   bash training/gpu_continue.sh training/runs/pkg RUN OUT [TOTAL_SECONDS=540]
-#   # back here:
-#   /usr/bin/python3 -m training.carry unpack --parts OUT --run training/runs/cont
-#   /usr/bin/python3 -m training.evaluate --run training/runs/cont --per-task 12
+#   # back here: unpack, decoder and classifier redone, val comparison with the shipped model
+#   /usr/bin/python3 -m training.finish_continue --parts OUT --run training/runs/cont \
+#       --base training/runs/pkg --decoder-from PREV   # PREV: training/README.md
 #
 # RUN gets BASE's autoencoder, tokenizer and scaling factor and a new unet.pt started from BASE's
 # weights (fresh optimizer, cosine schedule over the budget); OUT gets RUN packed in parts of at

@@ -229,6 +229,79 @@ class Recipe(unittest.TestCase):
         self.assertEqual(again.returncode, 2)
         self.assertIn("exists", again.stderr)
 
+    def test_finishing_a_continuation_swaps_the_decoder_retrains_it_and_compares_on_val(self):
+        from training import carry, finish_continue as F, from_package, package
+        pkg = os.path.join(self.tmp, "pkg-finish")
+        package.build(self.run_dir, pkg, fp16=False, check=False)
+        base = os.path.join(self.tmp, "finish-base")
+        from_package.write_run(pkg, base)  # the shipped model, as the command expects it
+        # the continued run's decoder differs from the package's (it had learned other latents)
+        cont = os.path.join(self.tmp, "finish-cont")
+        os.makedirs(cont)
+        for f in ("unet.pt", "vae.pt", "vae_eval.json", "tokenizer"):
+            (shutil.copytree if f == "tokenizer" else shutil.copy)(os.path.join(self.run_dir, f), os.path.join(cont, f))
+        vae = torch.load(os.path.join(cont, "vae.pt"))
+        dec_key = next(k for k in vae["model"] if k.startswith("decoder.") and k.endswith("weight"))
+        vae["model"][dec_key] = vae["model"][dec_key] * 2
+        torch.save(vae, os.path.join(cont, "vae.pt"))
+        parts = os.path.join(self.tmp, "finish-parts")
+        carry.pack(cont, parts)
+        run = os.path.join(self.tmp, "finish-run")
+        small = dict(val_per_task=1, ceiling_per_task=1, decoder={"minutes": 0.01, "generated": 1, "n_per_task": 1},
+                     classifier_steps=3, classifier_per_task=2, decoder_eval_per_task=1)
+        res = F.finish(parts, run, base, pkg, **small)
+        want = torch.load(os.path.join(self.run_dir, "vae.pt"))["model"][dec_key]
+        started = torch.load(os.path.join(run, "vae-before-decoder.pt"))["model"][dec_key]
+        self.assertTrue(torch.equal(started, want))  # the package's decoder, not the run's own
+        done = torch.load(os.path.join(run, "vae.pt"))
+        self.assertEqual(done["decoder_finetune"]["generated_min_psnr"], F.DECODER["generated_min_psnr"])
+        self.assertEqual(res["compare"]["total"]["n"], 16)
+        self.assertEqual(res["compare"]["split"], "val")
+        self.assertEqual(set(res["ceiling_val"]["per_task"]), set(res["val"]["per_task"]))
+        self.assertIsInstance(res["ship_candidate"], bool)
+        with open(os.path.join(run, "finish.json")) as f:
+            self.assertEqual(json.load(f)["compare"], res["compare"])
+        # resumed: nothing is redone (the decoder would otherwise be swapped and trained again)
+        stamp = {f: os.path.getmtime(os.path.join(run, f)) for f in ("vae.pt", "unet.pt", "finish-val-1.json")}
+        again = F.finish(parts, run, base, pkg, **small)
+        self.assertEqual(again["compare"], res["compare"])
+        self.assertEqual(stamp, {f: os.path.getmtime(os.path.join(run, f)) for f in stamp})
+        # an evaluation of other weights is not reused
+        with open(os.path.join(base, "finish-val-1.json")) as f:
+            stale = json.load(f)
+        stale["fingerprint"], stale["mean_success"] = "other weights", -1.0
+        with open(os.path.join(base, "finish-val-1.json"), "w") as f:
+            json.dump(stale, f)
+        self.assertEqual(F.finish(parts, run, base, pkg, **small)["val"]["base"], res["val"]["base"])
+        # a decoder from another latent space is refused before anything is trained
+        vae["model"] = {k: (v + 1 if k.startswith("encoder.") and v.is_floating_point() else v) for k, v in vae["model"].items()}
+        torch.save(vae, os.path.join(cont, "vae.pt"))
+        carry.pack(cont, parts)
+        other = os.path.join(self.tmp, "finish-other")
+        with self.assertRaisesRegex(ValueError, "not the latent space"):
+            F.finish(parts, other, base, pkg, **small)
+        self.assertFalse(os.path.exists(os.path.join(other, "finish-decoder.json")))
+        with self.assertRaises(SystemExit):  # no packed run there
+            carry.unpack(os.path.join(self.tmp, "no-such-parts"), os.path.join(self.tmp, "nothing"))
+
+    def test_finish_command_refuses_bad_arguments_before_any_work(self):
+        import subprocess
+        import sys
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        run = os.path.join(self.tmp, "finish-cli")
+        cmd = [sys.executable, "-m", "training.finish_continue", "--parts", os.path.join(self.tmp, "nothing"),
+               "--run", run, "--base", self.run_dir]
+        cases = [(["--decoder-from", self.run_dir], "not a model package"),
+                 (["--decoder-from", self.out], "no such folder"),
+                 (["--decoder-from", self.out, "--base", os.path.join(self.tmp, "nothing")], "training.from_package"),
+                 (["--decoder-from", self.out, "--val-per-task", "0"], "must be positive")]
+        for extra, msg in cases:
+            with self.subTest(msg):
+                r = subprocess.run(cmd + extra, cwd=root, capture_output=True, text=True, timeout=120)
+                self.assertEqual(r.returncode, 2, r.stderr[-1000:])
+                self.assertIn(msg, r.stderr)
+        self.assertFalse(os.path.exists(run))
+
     def test_decoder_finetuning_keeps_the_latent_space(self):
         from training import finetune_decoder
         run = os.path.join(self.tmp, "dec")

@@ -1,0 +1,186 @@
+"""After a GPU continuation of the shipped UNet (training/gpu_continue.sh), everything this machine
+does before the decision to ship it, as one resumable command (a finished step is skipped):
+
+    /usr/bin/python3 -m training.finish_continue --parts OUT --run training/runs/cont \
+        --base training/runs/pkg --decoder-from /tmp/prev/models/emu-edit-tiny
+
+1. OUT (the packed run) is unpacked into RUN.
+2. RUN's decoder is replaced by the decoder of --decoder-from, a package whose decoder learned
+   real latents only (the shipped one also learned the shipped UNet's sampled latents, which a
+   continued UNet no longer produces). Its encoder must be RUN's: the UNet's latent space.
+3. The decoder learns RUN's UNet's own sampled latents, with the shipped settings (DECODER).
+4. The classifier head is fine-tuned again with WordNet synonyms (training.classifier): the
+   continuation also trained the text encoder, so the shipped head's fine-tuning no longer fits.
+5. BASE (the shipped model, rebuilt by training.from_package) and RUN edit the same val edits
+   (disjoint scenes, training phrasings), compared edit by edit (training.compare).
+6. RUN's autoencoder ceiling on val targets (the card's constraint: >= 95% on every task).
+
+RUN/finish.json gathers the val numbers and the verdict (ship_candidate: better on val, p < 0.05, and
+the ceiling kept). Nothing here reads the test split: it is
+measured once, after the decision (docs/model-card.md). Threads: EMUEDIT_TRAIN_THREADS.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from typing import Any, Callable, Dict, Optional, Sequence
+
+import torch
+
+from . import carry
+from . import classifier as C
+from . import compare as CMP
+from . import evaluate as E
+from . import finetune_decoder as FD
+from . import from_package as FP
+from . import synonyms as SYN
+from .common import load_ckpt, log, write_json
+
+# the settings of the shipped decoder's second fine-tuning (docs/model-card.md, "Decoder trained on
+# the UNet's own latents"), chosen on val; a new UNet gets the same recipe
+DECODER: Dict[str, Any] = {"minutes": 25.0, "n_per_task": 500, "generated": 250, "generated_fraction": 0.35, "generated_min_psnr": 12.0,
+                           "task_weights": {"texture": 10.0, "text": 2.0, "detect": 2.0, "sketch": 2.0}}
+CEILING_MIN = 0.95
+
+
+def _load(path: str) -> Optional[Dict[str, Any]]:
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def encoder_mismatch(a: str, b: str) -> Optional[str]:
+    """Why the autoencoders in two vae.pt files do not share one latent space, or None when their
+    encoders are identical."""
+    ea = {k: v for k, v in load_ckpt(a)["model"].items() if k.startswith("encoder.")}
+    eb = {k: v for k, v in load_ckpt(b)["model"].items() if k.startswith("encoder.")}
+    if set(ea) != set(eb):
+        return "their encoders have different layers"
+    for k in sorted(ea):
+        if ea[k].shape != eb[k].shape or not torch.equal(ea[k], eb[k]):
+            return f"their encoders differ at {k}"
+    return None
+
+
+def swap_decoder(run: str, package: str) -> None:
+    """RUN/vae.pt gets the autoencoder of `package`, whose encoder must equal RUN's."""
+    with tempfile.TemporaryDirectory(prefix="emuedit-decoder-") as tmp:
+        FP.write_run(package, tmp)
+        why = encoder_mismatch(os.path.join(run, "vae.pt"), os.path.join(tmp, "vae.pt"))
+        if why:
+            raise ValueError(f"--decoder-from {package}: not the latent space of {run} ({why})")
+        shutil.copyfile(os.path.join(tmp, "vae.pt"), os.path.join(run, "vae.pt"))
+
+
+def fingerprint(run: str, files: Sequence[str] = ("unet.pt", "vae.pt")) -> str:
+    """Which weights a stored result belongs to: a result of other weights is not reused."""
+    h = hashlib.sha256()
+    for f in files:
+        with open(os.path.join(run, f), "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def _cached(path: str, key: str, compute: Callable[[], Dict[str, Any]]) -> Dict[str, Any]:
+    res = _load(path)
+    if res is None or res.get("fingerprint") != key:
+        res = dict(compute(), fingerprint=key)
+        write_json(path, res)
+    return res
+
+
+def finish(parts: str, run: str, base: str, decoder_from: str, val_per_task: int = 24, ceiling_per_task: int = 200,
+           decoder: Optional[Dict[str, Any]] = None, classifier_steps: int = 1200, classifier_per_task: int = 600,
+           decoder_eval_per_task: int = 50) -> Dict[str, Any]:
+    """Each step leaves a finish-*.json in RUN and is skipped when that file is there; the val
+    evaluations and the ceiling are redone when the weights they belong to changed."""
+    dec = dict(DECODER, **(decoder or {}))
+    if not os.path.exists(os.path.join(run, "unet.pt")):
+        carry.unpack(parts, run)
+    swapped = os.path.join(run, "finish-swap.json")
+    if not os.path.exists(swapped):
+        swap_decoder(run, decoder_from)
+        # finetune_decoder starts from vae-before-decoder.pt when it exists: it must be this decoder
+        before = os.path.join(run, "vae-before-decoder.pt")
+        if os.path.exists(before):
+            os.remove(before)
+        write_json(swapped, {"decoder_from": os.path.abspath(decoder_from)})
+        log("finish: decoder replaced", source=decoder_from)
+    if _load(os.path.join(run, "finish-decoder.json")) is None:
+        res = FD.finetune(run, dec["minutes"], n_per_task=dec["n_per_task"], task_weights=dec["task_weights"],
+                          eval_per_task=decoder_eval_per_task,
+                          generated=dec["generated"], generated_fraction=dec["generated_fraction"],
+                          generated_min_psnr=dec["generated_min_psnr"])
+        write_json(os.path.join(run, "finish-decoder.json"), res)
+    clf = _load(os.path.join(run, "finish-classifier.json"))
+    if clf is None:
+        clf = C.finetune(run, steps=classifier_steps, per_task=classifier_per_task)
+        write_json(os.path.join(run, "classifier.json"), clf)
+        write_json(os.path.join(run, "finish-classifier.json"), clf)
+    evals = {}
+    for who, r in (("base", base), ("run", run)):
+        evals[who] = _cached(os.path.join(r, f"finish-val-{val_per_task}.json"), fingerprint(r),
+                             lambda r=r: E.evaluate(r, val_per_task, split="val", clf_per_task=0))
+        log(f"finish: val {who}", mean=evals[who]["mean_success"], min=evals[who]["min_success"])
+    cmp = CMP.compare(evals["base"], evals["run"])
+    ceil = _cached(os.path.join(run, f"finish-ceiling-val-{ceiling_per_task}.json"), fingerprint(run, ("vae.pt",)),
+                   lambda: E.ceiling(run, ceiling_per_task, "val"))
+    res = {
+        "val": {"base": evals["base"]["mean_success"], "run": evals["run"]["mean_success"],
+                "per_task": {t: {"base": evals["base"]["per_task"][t]["success"], "run": v["success"]}
+                             for t, v in evals["run"]["per_task"].items()},
+                "edits_per_task": val_per_task},
+        "compare": cmp,
+        "ceiling_val": {"mean": ceil["mean_success"], "min": ceil["min_success"], "per_task_n": ceiling_per_task,
+                        "per_task": {t: v["success"] for t, v in ceil["per_task"].items()}},
+        "ceiling_ok": ceil["min_success"] >= CEILING_MIN,
+        "classifier_val": clf["val_after"]["mean"],
+        "decoder": dec,
+    }
+    res["ship_candidate"] = cmp["verdict"] == "better" and res["ceiling_ok"]
+    write_json(os.path.join(run, "finish.json"), res)
+    return res
+
+
+def main(argv: Optional[list] = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--parts", required=True, help="the folder gpu_continue.sh packed the run into (OUT)")
+    p.add_argument("--run", required=True, help="where the continued run is unpacked and finished")
+    p.add_argument("--base", default="training/runs/pkg", help="the shipped model's run (training.from_package)")
+    p.add_argument("--decoder-from", required=True, help="a package whose decoder learned real latents only")
+    p.add_argument("--val-per-task", type=int, default=24)
+    p.add_argument("--ceiling-per-task", type=int, default=200)
+    p.add_argument("--decoder-minutes", type=float, default=DECODER["minutes"])
+    a = p.parse_args(argv)
+    for flag, v in (("--val-per-task", a.val_per_task), ("--ceiling-per-task", a.ceiling_per_task),
+                    ("--decoder-minutes", a.decoder_minutes)):
+        if v <= 0:
+            p.error(f"{flag} must be positive, got {v}")
+    for flag, path, what in (("--base", os.path.join(a.base, "unet.pt"), "make it with training.from_package"),
+                             ("--decoder-from", os.path.join(a.decoder_from, "emuedit.json"), "not a model package")):
+        if not os.path.exists(path):
+            p.error(f"{flag}: {path} is missing ({what})")
+    if not os.path.exists(os.path.join(a.run, "unet.pt")) and not os.path.isdir(a.parts):
+        p.error(f"--parts {a.parts}: no such folder")
+    if not SYN.available():
+        p.error(f"WordNet not found in {SYN.wordnet_dir()}: apt-get install -y wordnet-base")
+    try:
+        res = finish(a.parts, a.run, a.base, a.decoder_from, a.val_per_task, a.ceiling_per_task,
+                     {"minutes": a.decoder_minutes})
+    except ValueError as e:
+        p.error(str(e))
+    t = res["compare"]["total"]
+    log("finish", val_base=res["val"]["base"], val_run=res["val"]["run"], gained=t["gained"], lost=t["lost"],
+        p=res["compare"]["p"], verdict=res["compare"]["verdict"], ceiling_min=res["ceiling_val"]["min"],
+        ship_candidate=res["ship_candidate"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
