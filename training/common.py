@@ -90,6 +90,14 @@ def log(msg: str, **kv: Any) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg} {extra}".rstrip(), flush=True)
 
 
+def read_json(path: str) -> Optional[Dict[str, Any]]:
+    """A phase's stored result, or None when the phase has not written it yet."""
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
 def write_json(path: str, obj: Any) -> None:
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -38,20 +37,14 @@ from . import evaluate as E
 from . import finetune_decoder as FD
 from . import from_package as FP
 from . import synonyms as SYN
-from .common import load_ckpt, log, write_json
+from .common import load_ckpt, log, read_json, write_json
 
 # the settings of the shipped decoder's second fine-tuning (docs/model-card.md, "Decoder trained on
 # the UNet's own latents"), chosen on val; a new UNet gets the same recipe
-DECODER: Dict[str, Any] = {"minutes": 25.0, "n_per_task": 500, "generated": 250, "generated_fraction": 0.35, "generated_min_psnr": 12.0,
+DECODER: Dict[str, Any] = {"minutes": 25.0, "n_per_task": 500, "generated": 250, "generated_fraction": 0.35,
+                           "generated_min_psnr": 12.0,
                            "task_weights": {"texture": 10.0, "text": 2.0, "detect": 2.0, "sketch": 2.0}}
 CEILING_MIN = 0.95
-
-
-def _load(path: str) -> Optional[Dict[str, Any]]:
-    if not os.path.exists(path):
-        return None
-    with open(path) as f:
-        return json.load(f)
 
 
 def encoder_mismatch(a: str, b: str) -> Optional[str]:
@@ -88,7 +81,7 @@ def fingerprint(run: str, files: Sequence[str] = ("unet.pt", "vae.pt")) -> str:
 
 
 def _cached(path: str, key: str, compute: Callable[[], Dict[str, Any]]) -> Dict[str, Any]:
-    res = _load(path)
+    res = read_json(path)
     if res is None or res.get("fingerprint") != key:
         res = dict(compute(), fingerprint=key)
         write_json(path, res)
@@ -112,13 +105,13 @@ def finish(parts: str, run: str, base: str, decoder_from: str, val_per_task: int
             os.remove(before)
         write_json(swapped, {"decoder_from": os.path.abspath(decoder_from)})
         log("finish: decoder replaced", source=decoder_from)
-    if _load(os.path.join(run, "finish-decoder.json")) is None:
+    if read_json(os.path.join(run, "finish-decoder.json")) is None:
         res = FD.finetune(run, dec["minutes"], n_per_task=dec["n_per_task"], task_weights=dec["task_weights"],
                           eval_per_task=decoder_eval_per_task,
                           generated=dec["generated"], generated_fraction=dec["generated_fraction"],
                           generated_min_psnr=dec["generated_min_psnr"])
         write_json(os.path.join(run, "finish-decoder.json"), res)
-    clf = _load(os.path.join(run, "finish-classifier.json"))
+    clf = read_json(os.path.join(run, "finish-classifier.json"))
     if clf is None:
         clf = C.finetune(run, steps=classifier_steps, per_task=classifier_per_task)
         write_json(os.path.join(run, "classifier.json"), clf)

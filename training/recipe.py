@@ -13,12 +13,11 @@ Everything lands in RUN/*.json; RUN/results.json gathers the numbers for docs/mo
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 import time
-from typing import Any, Dict, Optional
+from typing import Dict, Optional
 
 from . import classifier as C
 from . import evaluate as E
@@ -29,15 +28,8 @@ from . import synonyms as SYN
 from . import train_unet as U
 from . import train_vae as V
 from . import data as D
-from .common import log, write_json
+from .common import log, read_json, write_json
 from .models import Config
-
-
-def _load(path: str) -> Optional[Dict[str, Any]]:
-    if os.path.exists(path):
-        with open(path) as f:
-            return json.load(f)
-    return None
 
 
 def _timed(times: Dict[str, float], key: str, fn, *args, **kw):
@@ -105,14 +97,14 @@ def main(argv: Optional[list] = None) -> int:
         p.error(f"WordNet not found in {SYN.wordnet_dir()}: apt-get install -y wordnet-base")
     run = a.run
     os.makedirs(run, exist_ok=True)
-    times: Dict[str, float] = _load(os.path.join(run, "times.json")) or {}
+    times: Dict[str, float] = read_json(os.path.join(run, "times.json")) or {}
 
     def save_times() -> None:
         write_json(os.path.join(run, "times.json"), times)
 
     vae_cfg = Config.tiny(0) if a.tiny else Config()
     n_vae = 20 if a.tiny else a.vae_n_per_task
-    if _load(os.path.join(run, "vae_eval.json")) is None:
+    if read_json(os.path.join(run, "vae_eval.json")) is None:
         ae = _timed(times, "vae_train_s", V.train, run, vae_cfg, a.vae_steps, batch=a.vae_batch, n_per_task=n_vae,
                     device=a.device, minutes=a.vae_minutes)
         ae = ae.cpu()
@@ -146,17 +138,17 @@ def main(argv: Optional[list] = None) -> int:
     if a.stop_after == "train":
         return 0
     clf_n = 5 if a.tiny else 100
-    if _load(os.path.join(run, "classifier.json")) is None:
+    if read_json(os.path.join(run, "classifier.json")) is None:
         size = {"steps": 5, "per_task": 4} if a.tiny else {}
         res = _timed(times, "classifier_s", C.finetune, run, eval_per_task=clf_n, **size)
         write_json(os.path.join(run, "classifier.json"), res)
-        ev = _load(os.path.join(run, "eval-unet.json"))
+        ev = read_json(os.path.join(run, "eval-unet.json"))
         if ev is not None:  # evaluated before the classifier was fine-tuned: refresh its number
             ev["classifier"] = res["after"]
             write_json(os.path.join(run, "eval-unet.json"), ev)
         save_times()
     log("phase classifier done")
-    if _load(os.path.join(run, "eval-unet.json")) is None:
+    if read_json(os.path.join(run, "eval-unet.json")) is None:
         res = _timed(times, "eval_s", E.evaluate, run, a.eval_per_task, steps=a.sample_steps, clf_per_task=clf_n)
         write_json(os.path.join(run, "eval-unet.json"), res)
         save_times()
@@ -165,33 +157,33 @@ def main(argv: Optional[list] = None) -> int:
     write_json(os.path.join(run, "package.json"), info)
     save_times()
     log("phase package done", MB=info["bytes"] / 1e6)
-    if a.pipeline_eval and _load(os.path.join(run, "pipeline-eval.json")) is None:
+    if a.pipeline_eval and read_json(os.path.join(run, "pipeline-eval.json")) is None:
         from . import pipeline_eval as PE
         write_json(os.path.join(run, "pipeline-eval.json"),
                    _timed(times, "pipeline_eval_s", PE.run, a.out, 1 if a.tiny else 3, True))
         save_times()
     if a.extras:
-        if _load(os.path.join(run, "eval-unet-notask.json")) is None:
+        if read_json(os.path.join(run, "eval-unet-notask.json")) is None:
             res = E.evaluate(run, a.eval_per_task, "unet-notask", steps=a.sample_steps, clf_per_task=0)
             write_json(os.path.join(run, "eval-unet-notask.json"), res)
-        if _load(os.path.join(run, "multiturn.json")) is None:
+        if read_json(os.path.join(run, "multiturn.json")) is None:
             write_json(os.path.join(run, "multiturn.json"), _timed(times, "multiturn_s", MT.run_chains, run, 2 if a.tiny else 20, steps=a.sample_steps))
         for k in (1, 10, 100):
             path = os.path.join(run, "inversion", f"contour-k{k}.json")
-            if _load(path) is None:
+            if read_json(path) is None:
                 res = _timed(times, f"inversion_k{k}_s", I.invert, run, k, 3 if a.tiny else 300, eval_n=2 if a.tiny else 20,
                              sample_steps=a.sample_steps)
                 write_json(path, res)
                 write_json(path.replace(".json", ".entry.json"), res["entry"])
         path = os.path.join(run, "inversion", "contour-from-start.json")
-        if _load(path) is None:
+        if read_json(path) is None:
             write_json(path, I.from_start(run, eval_n=2 if a.tiny else 20, sample_steps=a.sample_steps))
         save_times()
-    results = {k.replace(".json", ""): _load(os.path.join(run, k)) for k in
+    results = {k.replace(".json", ""): read_json(os.path.join(run, k)) for k in
                ("vae_eval.json", "eval-unet.json", "classifier.json", "package.json", "pipeline-eval.json",
                 "eval-unet-notask.json", "multiturn.json", "times.json")}
-    results["inversion"] = {k: _load(os.path.join(run, "inversion", f"contour-k{k}.json")) for k in (1, 10, 100)}
-    results["inversion"]["from_start"] = _load(os.path.join(run, "inversion", "contour-from-start.json"))
+    results["inversion"] = {k: read_json(os.path.join(run, "inversion", f"contour-k{k}.json")) for k in (1, 10, 100)}
+    results["inversion"]["from_start"] = read_json(os.path.join(run, "inversion", "contour-from-start.json"))
     write_json(os.path.join(run, "results.json"), results)
     log("recipe done", results=os.path.join(run, "results.json"))
     return 0
