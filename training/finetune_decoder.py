@@ -74,7 +74,10 @@ def near_target(ae: AutoEncoder, z: torch.Tensor, pairs: D.Pairs, min_psnr: floa
 
 def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_task: int = 500,
              task_weights: Optional[Dict[str, float]] = None, eval_per_task: int = 50, seed: int = 11,
-             generated: int = 0, generated_fraction: float = 0.5, generated_min_psnr: float = 0.0) -> Dict[str, object]:
+             generated: int = 0, generated_fraction: float = 0.5, generated_min_psnr: float = 0.0,
+             steps: Optional[int] = None) -> Dict[str, object]:
+    """`steps`, when given, ends the training and spans its schedule instead of `minutes`: the same
+    recipe then gives the same decoder on any machine and any number of threads."""
     if not 0.0 <= generated_fraction <= 1.0:
         raise ValueError(f"generated_fraction must be in [0, 1], not {generated_fraction}")
     setup("cpu")
@@ -115,7 +118,7 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
     dec.train()
     opt = torch.optim.AdamW(dec.parameters(), lr=lr, weight_decay=0.0)
     g = torch.Generator().manual_seed(seed)
-    clock = Clock(10 ** 9, minutes)
+    clock = Clock(steps, None) if steps else Clock(10 ** 9, minutes)
     step, t0, tl = 0, time.time(), 0.0
     while not clock.done(step):
         cur = cosine_lr(lr, clock.progress(step), (step + 1) / 50, 0.0)
@@ -139,7 +142,7 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
     ae.eval()
     after = ceiling_summary(ae, test)
     log("decoder: ceiling after", mean=after["mean_success"], steps=step)
-    settings = {"steps": step, "minutes": minutes, "batch": batch, "lr": lr, "n_per_task": n_per_task,
+    settings = {"steps": step, "minutes": None if steps else minutes, "batch": batch, "lr": lr, "n_per_task": n_per_task,
                 "task_weights": task_weights or {}, "generated_per_task": generated,
                 "generated_fraction": generated_fraction, "generated_min_psnr": generated_min_psnr,
                 "generated_kept_per_task": gen_kept}
@@ -153,6 +156,7 @@ def main(argv: Optional[list] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", required=True)
     p.add_argument("--minutes", type=float, default=30.0)
+    p.add_argument("--steps", type=int, default=None, help="train this many steps instead of --minutes")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--n-per-task", type=int, default=500)
@@ -165,6 +169,8 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--generated-min-psnr", type=float, default=0.0, metavar="DB",
                    help="keep only sampled latents whose decoding reaches DB PSNR inside the edit region")
     a = p.parse_args(argv)
+    if a.steps is not None and a.steps <= 0:
+        p.error(f"--steps must be positive, got {a.steps}")
     try:
         weights = parse_task_weights(a.task_weight, T.TASK_NAMES)
     except ValueError as e:
@@ -173,7 +179,7 @@ def main(argv: Optional[list] = None) -> int:
         p.error(f"--generated-fraction must be in [0, 1], not {a.generated_fraction}")
     try:
         res = finetune(a.run, a.minutes, a.batch, a.lr, a.n_per_task, weights, a.eval_per_task, generated=a.generated,
-                       generated_fraction=a.generated_fraction, generated_min_psnr=a.generated_min_psnr)
+                       generated_fraction=a.generated_fraction, generated_min_psnr=a.generated_min_psnr, steps=a.steps)
     except ValueError as e:  # a filter that keeps nothing, a stale cache of sampled latents
         p.error(str(e))
     for name in T.TASK_NAMES:

@@ -4,7 +4,7 @@ does before the decision to ship it, as one resumable command (a finished step i
     /usr/bin/python3 -m training.finish_continue --parts OUT --run training/runs/cont \
         --base training/runs/pkg --decoder-from /tmp/prev/models/emu-edit-tiny
 
-1. OUT (the packed run) is unpacked into RUN.
+1. OUT (the packed run) is unpacked into RUN (a run trained on this machine needs no --parts).
 2. RUN's decoder is replaced by the decoder of --decoder-from, a package whose decoder learned
    real latents only (the shipped one also learned the shipped UNet's sampled latents, which a
    continued UNet no longer produces). Its encoder must be RUN's: the UNet's latent space.
@@ -40,8 +40,9 @@ from . import synonyms as SYN
 from .common import load_ckpt, log, read_json, write_json
 
 # the settings of the shipped decoder's second fine-tuning (docs/model-card.md, "Decoder trained on
-# the UNet's own latents"), chosen on val; a new UNet gets the same recipe
-DECODER: Dict[str, Any] = {"minutes": 25.0, "n_per_task": 500, "generated": 250, "generated_fraction": 0.35,
+# the UNet's own latents"), chosen on val; a new UNet gets the same recipe. It ran 25 minutes on one
+# thread, 3,719 steps: a step count gives the same decoder with any number of threads
+DECODER: Dict[str, Any] = {"steps": 3719, "n_per_task": 500, "generated": 250, "generated_fraction": 0.35,
                            "generated_min_psnr": 12.0,
                            "task_weights": {"texture": 10.0, "text": 2.0, "detect": 2.0, "sketch": 2.0}}
 CEILING_MIN = 0.95
@@ -88,13 +89,15 @@ def _cached(path: str, key: str, compute: Callable[[], Dict[str, Any]]) -> Dict[
     return res
 
 
-def finish(parts: str, run: str, base: str, decoder_from: str, val_per_task: int = 24, ceiling_per_task: int = 200,
+def finish(parts: Optional[str], run: str, base: str, decoder_from: str, val_per_task: int = 24, ceiling_per_task: int = 200,
            decoder: Optional[Dict[str, Any]] = None, classifier_steps: int = 1200, classifier_per_task: int = 600,
            decoder_eval_per_task: int = 50) -> Dict[str, Any]:
     """Each step leaves a finish-*.json in RUN and is skipped when that file is there; the val
     evaluations and the ceiling are redone when the weights they belong to changed."""
     dec = dict(DECODER, **(decoder or {}))
     if not os.path.exists(os.path.join(run, "unet.pt")):
+        if not parts:
+            raise ValueError(f"{run}/unet.pt is missing and no packed run was given")
         carry.unpack(parts, run)
     swapped = os.path.join(run, "finish-swap.json")
     if not os.path.exists(swapped):
@@ -106,7 +109,7 @@ def finish(parts: str, run: str, base: str, decoder_from: str, val_per_task: int
         write_json(swapped, {"decoder_from": os.path.abspath(decoder_from)})
         log("finish: decoder replaced", source=decoder_from)
     if read_json(os.path.join(run, "finish-decoder.json")) is None:
-        res = FD.finetune(run, dec["minutes"], n_per_task=dec["n_per_task"], task_weights=dec["task_weights"],
+        res = FD.finetune(run, 0.0, steps=dec["steps"], n_per_task=dec["n_per_task"], task_weights=dec["task_weights"],
                           eval_per_task=decoder_eval_per_task,
                           generated=dec["generated"], generated_fraction=dec["generated_fraction"],
                           generated_min_psnr=dec["generated_min_psnr"])
@@ -143,29 +146,30 @@ def finish(parts: str, run: str, base: str, decoder_from: str, val_per_task: int
 
 def main(argv: Optional[list] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--parts", required=True, help="the folder gpu_continue.sh packed the run into (OUT)")
+    p.add_argument("--parts", default=None,
+                   help="the folder gpu_continue.sh packed the run into (OUT); not needed when RUN/unet.pt exists")
     p.add_argument("--run", required=True, help="where the continued run is unpacked and finished")
     p.add_argument("--base", default="training/runs/pkg", help="the shipped model's run (training.from_package)")
     p.add_argument("--decoder-from", required=True, help="a package whose decoder learned real latents only")
     p.add_argument("--val-per-task", type=int, default=24)
     p.add_argument("--ceiling-per-task", type=int, default=200)
-    p.add_argument("--decoder-minutes", type=float, default=DECODER["minutes"])
+    p.add_argument("--decoder-steps", type=int, default=DECODER["steps"])
     a = p.parse_args(argv)
     for flag, v in (("--val-per-task", a.val_per_task), ("--ceiling-per-task", a.ceiling_per_task),
-                    ("--decoder-minutes", a.decoder_minutes)):
+                    ("--decoder-steps", a.decoder_steps)):
         if v <= 0:
             p.error(f"{flag} must be positive, got {v}")
     for flag, path, what in (("--base", os.path.join(a.base, "unet.pt"), "make it with training.from_package"),
                              ("--decoder-from", os.path.join(a.decoder_from, "emuedit.json"), "not a model package")):
         if not os.path.exists(path):
             p.error(f"{flag}: {path} is missing ({what})")
-    if not os.path.exists(os.path.join(a.run, "unet.pt")) and not os.path.isdir(a.parts):
-        p.error(f"--parts {a.parts}: no such folder")
+    if not os.path.exists(os.path.join(a.run, "unet.pt")) and not (a.parts and os.path.isdir(a.parts)):
+        p.error(f"--parts {a.parts}: no such folder, and no {a.run}/unet.pt to finish")
     if not SYN.available():
         p.error(f"WordNet not found in {SYN.wordnet_dir()}: apt-get install -y wordnet-base")
     try:
         res = finish(a.parts, a.run, a.base, a.decoder_from, a.val_per_task, a.ceiling_per_task,
-                     {"minutes": a.decoder_minutes})
+                     {"steps": a.decoder_steps})
     except ValueError as e:
         p.error(str(e))
     t = res["compare"]["total"]

@@ -247,7 +247,7 @@ class Recipe(unittest.TestCase):
         parts = os.path.join(self.tmp, "finish-parts")
         carry.pack(cont, parts)
         run = os.path.join(self.tmp, "finish-run")
-        small = dict(val_per_task=1, ceiling_per_task=1, decoder={"minutes": 0.01, "generated": 1, "n_per_task": 1},
+        small = dict(val_per_task=1, ceiling_per_task=1, decoder={"steps": 2, "generated": 1, "n_per_task": 1},
                      classifier_steps=3, classifier_per_task=2, decoder_eval_per_task=1)
         res = F.finish(parts, run, base, pkg, **small)
         want = torch.load(os.path.join(self.run_dir, "vae.pt"))["model"][dec_key]
@@ -255,6 +255,7 @@ class Recipe(unittest.TestCase):
         self.assertTrue(torch.equal(started, want))  # the package's decoder, not the run's own
         done = torch.load(os.path.join(run, "vae.pt"))
         self.assertEqual(done["decoder_finetune"]["generated_min_psnr"], F.DECODER["generated_min_psnr"])
+        self.assertEqual(done["decoder_finetune"]["steps"], 2)  # a step count, not a wall-time budget
         self.assertEqual(res["compare"]["total"]["n"], 16)
         self.assertEqual(res["compare"]["split"], "val")
         self.assertEqual(set(res["ceiling_val"]["per_task"]), set(res["val"]["per_task"]))
