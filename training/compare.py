@@ -35,7 +35,7 @@ def _check_comparable(a: Dict[str, Any], b: Dict[str, Any]) -> None:
     for name, ev in (("before", a), ("after", b)):
         if "edits" not in ev:
             raise ValueError(f"{name}: no per-edit results (made by an older training.evaluate; evaluate again)")
-    for key in ("split", "per_task_n", "sampler"):
+    for key in ("split", "sampler"):
         if a.get(key) != b.get(key):
             raise ValueError(f"not the same edits: {key} is {a.get(key)!r} before and {b.get(key)!r} after")
     if set(a["edits"]) != set(b["edits"]):

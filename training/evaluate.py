@@ -111,7 +111,7 @@ def evaluate(run: str, per_task: int = 20, name: str = "unet", steps: int = DEFA
         "classifier": classifier_accuracy(model, tok, clf_per_task) if clf_per_task else None,
         # each edit's success in make_pairs order, so two evaluations can be compared edit by edit
         "edits": {task: [int(r["success"]) for r in rs] for task, rs in rows.items()},
-        "per_task_n": per_task, "seconds": time.time() - t0}
+        "seconds": time.time() - t0}
     np.savez_compressed(os.path.join(run, f"samples-{name}{'' if split == 'test' else '-' + split}.npz"), inputs=pairs.inputs[::max(1, per_task // 4)],
                         targets=pairs.targets[::max(1, per_task // 4)], outputs=out[::max(1, per_task // 4)])
     return res

@@ -12,10 +12,9 @@ from training import compare as CMP
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def ev(edits, split="val", n=None, sampler=None):
+def ev(edits, split="val", sampler=None):
     """The fields of a training.evaluate result that a comparison reads."""
-    return {"split": split, "per_task_n": n or len(next(iter(edits.values()))),
-            "sampler": sampler or {"steps": 20, "g_text": 1.5, "g_image": 1.5}, "edits": edits}
+    return {"split": split, "sampler": sampler or {"steps": 20, "g_text": 1.5, "g_image": 1.5}, "edits": edits}
 
 
 class SignTest(unittest.TestCase):
@@ -54,10 +53,9 @@ class Compare(unittest.TestCase):
         base = ev({"add": [1, 0], "text": [0, 0]})
         cases = {
             "split": ev({"add": [1, 0], "text": [0, 0]}, split="test"),
-            "per_task_n": ev({"add": [1, 0], "text": [0, 0]}, n=3),
             "sampler": ev({"add": [1, 0], "text": [0, 0]}, sampler={"steps": 50, "g_text": 1.5, "g_image": 1.5}),
             "tasks": ev({"add": [1, 0], "local": [0, 0]}),
-            "edits": ev({"add": [1, 0], "text": [0]}, n=2),
+            "edits per task": ev({"add": [1, 0], "text": [0]}),
         }
         for what, other in cases.items():
             with self.subTest(what):
