@@ -5,7 +5,10 @@ sees a "test" scene seed or a held-out phrasing.
 """
 from __future__ import annotations
 
+import argparse
 import dataclasses
+import hashlib
+import json
 import multiprocessing
 import os
 import signal
@@ -81,3 +84,35 @@ def to_tensor(imgs: Union[np.ndarray, torch.Tensor]) -> torch.Tensor:
 def to_uint8(x: torch.Tensor) -> np.ndarray:
     """float [N,3,H,W] in [-1,1] -> uint8 [N,H,W,3]."""
     return ((x.detach().float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+
+
+def fingerprint(n_per_task: int = 8, split: str = "train") -> dict:
+    """A digest per task of a few pairs: equal digests on two machines mean their torch, numpy and
+    Pillow versions make the same training data (a run trained on a GPU machine and evaluated here)."""
+    out = {}
+    for name in T.TASK_NAMES:
+        a, b, texts = _task_pairs((name, n_per_task, split, 0))
+        h = hashlib.sha256(a.tobytes() + b.tobytes() + "\n".join(texts).encode())
+        out[name] = h.hexdigest()[:16]
+    return out
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    p = argparse.ArgumentParser(description="training data digests: write here, check on another machine")
+    p.add_argument("action", choices=["write", "check"])
+    p.add_argument("file")
+    a = p.parse_args(argv)
+    got = fingerprint()
+    if a.action == "write":
+        with open(a.file, "w") as f:
+            json.dump(got, f, indent=1)
+        return 0
+    with open(a.file) as f:
+        want = json.load(f)
+    differ = sorted(k for k in want if want[k] != got.get(k))
+    print("data fingerprint:", "same on every task" if not differ else f"DIFFERS on {', '.join(differ)}")
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

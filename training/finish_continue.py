@@ -91,7 +91,7 @@ def _cached(path: str, key: str, compute: Callable[[], Dict[str, Any]]) -> Dict[
 
 def finish(parts: Optional[str], run: str, base: str, decoder_from: str, val_per_task: int = 24, ceiling_per_task: int = 200,
            decoder: Optional[Dict[str, Any]] = None, classifier_steps: int = 1200, classifier_per_task: int = 600,
-           decoder_eval_per_task: int = 50) -> Dict[str, Any]:
+           decoder_eval_per_task: int = 50, classifier_seed: int = 0) -> Dict[str, Any]:
     """Each step leaves a finish-*.json in RUN and is skipped when that file is there; the val
     evaluations and the ceiling are redone when the weights they belong to changed."""
     dec = dict(DECODER, **(decoder or {}))
@@ -116,7 +116,7 @@ def finish(parts: Optional[str], run: str, base: str, decoder_from: str, val_per
         write_json(os.path.join(run, "finish-decoder.json"), res)
     clf = read_json(os.path.join(run, "finish-classifier.json"))
     if clf is None:
-        clf = C.finetune(run, steps=classifier_steps, per_task=classifier_per_task)
+        clf = C.finetune(run, steps=classifier_steps, per_task=classifier_per_task, seed=classifier_seed)
         write_json(os.path.join(run, "classifier.json"), clf)
         write_json(os.path.join(run, "finish-classifier.json"), clf)
     evals = {}
@@ -154,6 +154,8 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--val-per-task", type=int, default=24)
     p.add_argument("--ceiling-per-task", type=int, default=200)
     p.add_argument("--decoder-steps", type=int, default=DECODER["steps"])
+    p.add_argument("--classifier-seed", type=int, default=0,
+                   help="the head's fine-tuning seed (training.classifier --seed), chosen on its val phrasings")
     a = p.parse_args(argv)
     for flag, v in (("--val-per-task", a.val_per_task), ("--ceiling-per-task", a.ceiling_per_task),
                     ("--decoder-steps", a.decoder_steps)):
@@ -169,7 +171,7 @@ def main(argv: Optional[list] = None) -> int:
         p.error(f"WordNet not found in {SYN.wordnet_dir()}: apt-get install -y wordnet-base")
     try:
         res = finish(a.parts, a.run, a.base, a.decoder_from, a.val_per_task, a.ceiling_per_task,
-                     {"steps": a.decoder_steps})
+                     {"steps": a.decoder_steps}, classifier_seed=a.classifier_seed)
     except ValueError as e:
         p.error(str(e))
     t = res["compare"]["total"]

@@ -5,6 +5,7 @@
 # the package on this machine and carried to the GPU machine (its checkpoints are git-ignored):
 #
 #   /usr/bin/python3 -m training.from_package --package models/emu-edit-tiny --run training/runs/pkg
+#   /usr/bin/python3 -m training.data write training/runs/pkg/data_fingerprint.json   # checked there
 #   # on the GPU machine (BASE carried there):
 #   bash training/gpu_continue.sh training/runs/pkg RUN OUT [TOTAL_SECONDS=540]
 #   # back here: unpack, decoder and classifier redone, val comparison with the shipped model
@@ -36,6 +37,11 @@ if [ -e "$RUN/unet.pt" ]; then
 fi
 $PY -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no cuda')" || exit 1
 mkdir -p "$RUN" "$OUT"
+# BASE/data_fingerprint.json (`python3 -m training.data write` where the run is evaluated): a
+# mismatch means this machine's numpy or Pillow makes other training pairs; logged, not fatal
+if [ -e "$BASE/data_fingerprint.json" ]; then
+  $PY -m training.data check "$BASE/data_fingerprint.json" 2>&1 | tee "$OUT/log-fingerprint.txt"
+fi
 cp "$BASE/vae.pt" "$BASE/vae_eval.json" "$RUN/"
 cp -r "$BASE/tokenizer" "$RUN/"
 

@@ -226,7 +226,9 @@ def outline(m: np.ndarray, width: int) -> np.ndarray:
 
 def text_layer(word: str, where: str) -> np.ndarray:
     """Mask of the word in PIL's bitmap font, upscaled 2x, centred at the top or the bottom."""
-    font = ImageFont.load_default()
+    # Pillow >= 10.1 made load_default() a FreeType font; the bitmap one keeps text pairs the same
+    # on a GPU machine's newer Pillow as on Debian 12's 9.4 (training.data fingerprint checks it)
+    font = getattr(ImageFont, "load_default_imagefont", ImageFont.load_default)()
     im = Image.new("L", (SIZE // 2, 16), 0)
     d = ImageDraw.Draw(im)
     x0, y0, x1, y1 = d.textbbox((0, 0), word, font=font)

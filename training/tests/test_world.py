@@ -1,6 +1,13 @@
+import io
+import json
+import os
+import tempfile
 import unittest
+from contextlib import redirect_stdout
 
 import numpy as np
+
+from training import data as D
 
 from training import metrics as M
 from training import tasks as T
@@ -74,6 +81,35 @@ class Metrics(unittest.TestCase):
         a, b, _ = ex("segment", 2)
         self.assertEqual(M.score("segment", a, b, b)["iou"], 1.0)
         self.assertEqual(M.score("segment", a, b, np.zeros_like(b))["success"], 0.0)
+
+
+class DataFingerprint(unittest.TestCase):
+    def test_text_is_drawn_in_the_bitmap_font(self):
+        # 5x11-ish bitmap glyphs, 2x nearest-upscaled: a word's mask spans under 32 rows, only 0/1
+        m = W.text_layer("cat", "top")
+        self.assertTrue(m[:32].any())
+        self.assertFalse(m[32:].any())
+        ys = np.nonzero(m.any(1))[0]
+        self.assertLessEqual(ys.max() - ys.min() + 1, 24)
+
+    def test_write_then_check_passes_and_a_changed_digest_fails(self):
+        with tempfile.TemporaryDirectory() as d:
+            f = os.path.join(d, "fp.json")
+            self.assertEqual(D.main(["write", f]), 0)
+            with open(f) as fh:
+                fp = json.load(fh)
+            self.assertEqual(sorted(fp), sorted(T.TASK_NAMES))
+            out = io.StringIO()
+            with redirect_stdout(out):
+                self.assertEqual(D.main(["check", f]), 0)
+            self.assertIn("same on every task", out.getvalue())
+            fp["text"] = "0" * 16
+            with open(f, "w") as fh:
+                json.dump(fp, fh)
+            out = io.StringIO()
+            with redirect_stdout(out):
+                self.assertEqual(D.main(["check", f]), 1)
+            self.assertIn("DIFFERS on text", out.getvalue())
 
 
 if __name__ == "__main__":
