@@ -12,7 +12,7 @@ import json
 import multiprocessing
 import os
 import signal
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -86,9 +86,9 @@ def to_uint8(x: torch.Tensor) -> np.ndarray:
     return ((x.detach().float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
 
 
-def fingerprint(n_per_task: int = 8, split: str = "train") -> dict:
-    """A digest per task of a few pairs: equal digests on two machines mean their torch, numpy and
-    Pillow versions make the same training data (a run trained on a GPU machine and evaluated here)."""
+def fingerprint(n_per_task: int = 8, split: str = "train") -> Dict[str, str]:
+    """A digest per task of a few pairs: equal digests on two machines mean their numpy and Pillow
+    make the same training data (a run trained on a GPU machine is evaluated on this one)."""
     out = {}
     for name in T.TASK_NAMES:
         a, b, texts = _task_pairs((name, n_per_task, split, 0))
@@ -107,8 +107,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         with open(a.file, "w") as f:
             json.dump(got, f, indent=1)
         return 0
-    with open(a.file) as f:
-        want = json.load(f)
+    try:
+        with open(a.file) as f:
+            want = json.load(f)
+    except (OSError, ValueError) as e:
+        p.error(f"{a.file}: not a fingerprint written by `training.data write` ({e})")
+    if not isinstance(want, dict) or not want:
+        p.error(f"{a.file}: not a fingerprint written by `training.data write` (no tasks)")
     differ = sorted(k for k in want if want[k] != got.get(k))
     print("data fingerprint:", "same on every task" if not differ else f"DIFFERS on {', '.join(differ)}")
     return 1 if differ else 0

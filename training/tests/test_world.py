@@ -3,7 +3,7 @@ import json
 import os
 import tempfile
 import unittest
-from contextlib import redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 
 import numpy as np
 
@@ -110,6 +110,11 @@ class DataFingerprint(unittest.TestCase):
             with redirect_stdout(out):
                 self.assertEqual(D.main(["check", f]), 1)
             self.assertIn("DIFFERS on text", out.getvalue())
+            with open(f, "w") as fh:
+                fh.write("not json")
+            with self.assertRaises(SystemExit) as cm, redirect_stderr(io.StringIO()):
+                D.main(["check", f])
+            self.assertEqual(cm.exception.code, 2)
 
 
 if __name__ == "__main__":
