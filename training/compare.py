@@ -9,6 +9,10 @@ differences visible: on 384 edits one standard error of a success rate is ~2.4 p
 edits on which two models disagree carry the whole difference between them. "better" / "worse"
 means p < alpha; anything else is "no significant difference". This is how the model card's
 "measurably better" is decided.
+
+`--across-samplers` compares two sampler settings on the same model instead: the scenes,
+instructions and starting noise of `training.evaluate` do not depend on the sampler (DDIM adds no
+noise of its own), so the edits are still paired; the result names both settings.
 """
 from __future__ import annotations
 
@@ -31,11 +35,11 @@ def sign_test(gained: int, lost: int) -> float:
     return min(1.0, 2.0 * tail)
 
 
-def _check_comparable(a: Dict[str, Any], b: Dict[str, Any]) -> None:
+def _check_comparable(a: Dict[str, Any], b: Dict[str, Any], across_samplers: bool = False) -> None:
     for name, ev in (("before", a), ("after", b)):
         if "edits" not in ev:
             raise ValueError(f"{name}: no per-edit results (made by an older training.evaluate; evaluate again)")
-    for key in ("split", "sampler"):
+    for key in ("split",) if across_samplers else ("split", "sampler"):
         if a.get(key) != b.get(key):
             raise ValueError(f"not the same edits: {key} is {a.get(key)!r} before and {b.get(key)!r} after")
     if set(a["edits"]) != set(b["edits"]):
@@ -45,8 +49,9 @@ def _check_comparable(a: Dict[str, Any], b: Dict[str, Any]) -> None:
             raise ValueError(f"{task}: {len(xs)} edits before, {len(b['edits'][task])} after")
 
 
-def compare(before: Dict[str, Any], after: Dict[str, Any], alpha: float = ALPHA) -> Dict[str, Any]:
-    _check_comparable(before, after)
+def compare(before: Dict[str, Any], after: Dict[str, Any], alpha: float = ALPHA,
+            across_samplers: bool = False) -> Dict[str, Any]:
+    _check_comparable(before, after, across_samplers)
     per: Dict[str, Dict[str, int]] = {}
     for task, xs in before["edits"].items():
         ys = after["edits"][task]
@@ -59,8 +64,10 @@ def compare(before: Dict[str, Any], after: Dict[str, Any], alpha: float = ALPHA)
         verdict = "better" if tot["gained"] > tot["lost"] else "worse"
     else:
         verdict = "no significant difference"
+    sampler = before["sampler"] if before["sampler"] == after["sampler"] else \
+        {"before": before["sampler"], "after": after["sampler"]}
     return {"per_task": per, "total": tot, "p": p, "alpha": alpha, "verdict": verdict,
-            "split": before["split"], "sampler": before["sampler"]}
+            "split": before["split"], "sampler": sampler}
 
 
 def main(argv: Optional[list] = None) -> int:
@@ -69,6 +76,8 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("after")
     p.add_argument("--alpha", type=float, default=ALPHA)
     p.add_argument("--out", default=None)
+    p.add_argument("--across-samplers", action="store_true",
+                   help="BEFORE and AFTER are one model's edits at two sampler settings")
     a = p.parse_args(argv)
     if not 0.0 < a.alpha < 1.0:
         p.error(f"--alpha must be in (0, 1), got {a.alpha}")
@@ -80,7 +89,7 @@ def main(argv: Optional[list] = None) -> int:
         except (OSError, ValueError) as e:
             p.error(f"{path}: {e}")
     try:
-        res = compare(evs[0], evs[1], a.alpha)
+        res = compare(evs[0], evs[1], a.alpha, a.across_samplers)
     except ValueError as e:
         p.error(str(e))
     for task, v in res["per_task"].items():

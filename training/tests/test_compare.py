@@ -66,6 +66,17 @@ class Compare(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "older training.evaluate"):
             CMP.compare(old, base)
 
+    def test_across_samplers_pairs_one_models_edits_at_two_settings(self):
+        a = ev({"add": [1, 0, 0], "text": [0, 0, 1]})
+        b = ev({"add": [1, 1, 1], "text": [0, 0, 1]}, sampler={"steps": 20, "g_text": 2.0, "g_image": 1.5})
+        with self.assertRaises(ValueError):
+            CMP.compare(a, b)
+        res = CMP.compare(a, b, across_samplers=True)
+        self.assertEqual(res["total"]["gained"], 2)
+        self.assertEqual(res["sampler"]["after"]["g_text"], 2.0)
+        with self.assertRaises(ValueError):  # the split still has to match
+            CMP.compare(a, ev({"add": [1, 0, 0], "text": [0, 0, 1]}, split="test"), across_samplers=True)
+
     def test_command_line_writes_the_result_and_refuses_bad_input(self):
         with tempfile.TemporaryDirectory() as d:
             a, b, out = (os.path.join(d, n) for n in ("a.json", "b.json", "out.json"))
