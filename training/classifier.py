@@ -111,7 +111,7 @@ def finetune(run: str, steps: int = 1200, per_task: int = 600, lr: float = 1e-3,
     st["classifier_finetuned"] = True
     save_ckpt(path, **st)
     return {"before": before, "after": after, "val_before": val_before, "val_after": val_after, "steps": steps,
-            "train_texts": len(texts), "synonyms": synonyms, "synonym_rate": synonym_rate}
+            "train_texts": len(texts), "synonyms": synonyms, "synonym_rate": synonym_rate, "seed": seed}
 
 
 def main(argv: Optional[list] = None) -> int:

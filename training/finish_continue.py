@@ -115,6 +115,10 @@ def finish(parts: Optional[str], run: str, base: str, decoder_from: str, val_per
                           generated_min_psnr=dec["generated_min_psnr"])
         write_json(os.path.join(run, "finish-decoder.json"), res)
     clf = read_json(os.path.join(run, "finish-classifier.json"))
+    if clf is not None and clf.get("seed", 0) != classifier_seed:
+        # the head was fine-tuned in place: another seed must start again from the jointly trained one
+        raise ValueError(f"{run}: the head was fine-tuned with seed {clf.get('seed', 0)}, not {classifier_seed}; "
+                         "unpack the run again (or use copies, training/README.md) to try another seed")
     if clf is None:
         clf = C.finetune(run, steps=classifier_steps, per_task=classifier_per_task, seed=classifier_seed)
         write_json(os.path.join(run, "classifier.json"), clf)

@@ -258,6 +258,8 @@ class Recipe(unittest.TestCase):
         self.assertEqual(done["decoder_finetune"]["steps"], 2)  # a step count, not a wall-time budget
         self.assertEqual(res["compare"]["total"]["n"], 16)
         self.assertEqual(res["compare"]["split"], "val")
+        with self.assertRaisesRegex(ValueError, "seed 0, not 1"):  # a finished head is not redone silently
+            F.finish(parts, run, base, pkg, classifier_seed=1, **small)
         self.assertEqual(set(res["ceiling_val"]["per_task"]), set(res["val"]["per_task"]))
         self.assertIsInstance(res["ship_candidate"], bool)
         with open(os.path.join(run, "finish.json")) as f:
