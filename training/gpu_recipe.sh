@@ -6,7 +6,8 @@
 # After each phase the run is packed into OUT (training/carry.py: parts of at most 15 MiB);
 # unpack it elsewhere and finish with the CPU recipe (classifier head, evaluation, package, extras):
 #
-#   bash training/gpu_recipe.sh RUN OUT [TOTAL_SECONDS=540]
+#   /usr/bin/python3 -m training.data write fingerprint.json   # here; carried to the GPU machine
+#   FINGERPRINT=fingerprint.json bash training/gpu_recipe.sh RUN OUT [TOTAL_SECONDS=540]
 #   /usr/bin/python3 -m training.carry unpack --parts OUT --run training/runs/default
 #   /usr/bin/python3 -m training.recipe --run training/runs/default --out models/emu-edit-tiny --extras --pipeline-eval
 set -u -o pipefail
@@ -19,6 +20,13 @@ export PYTHONUNBUFFERED=1 EMUEDIT_TRAIN_THREADS=${EMUEDIT_TRAIN_THREADS:-8}
 mkdir -p "$OUT" "$RUN"
 DEVICE=${DEVICE:-cuda}  # DEVICE=cpu EXTRA_ARGS=--tiny: a smoke test of this script without a GPU
 $PY -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no cuda')" || exit 1
+# FINGERPRINT (`python3 -m training.data write` on the machine that evaluates the run): a mismatch
+# means this machine's numpy or Pillow makes other training pairs (Pillow >= 10.1's default font
+# did once); logged to OUT, not fatal, as in gpu_continue.sh
+if [ -n "${FINGERPRINT:-}" ]; then
+  [ -e "$FINGERPRINT" ] || { echo "gpu_recipe: FINGERPRINT=$FINGERPRINT is missing" >&2; exit 2; }
+  $PY -m training.data check "$FINGERPRINT" 2>&1 | tee "$OUT/log-fingerprint.txt"
+fi
 
 # shellcheck disable=SC2206
 ARGS=(--run "$RUN" --device "$DEVICE" --vae-steps 1000000 --vae-batch 256 --vae-n-per-task 4000

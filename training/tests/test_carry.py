@@ -76,5 +76,20 @@ class ParallelData(unittest.TestCase):
         self.assertTrue((a.task_ids == b.task_ids).all())
 
 
+class GpuRecipeScript(unittest.TestCase):
+    def test_a_missing_fingerprint_file_stops_the_recipe_before_any_training(self):
+        import subprocess
+        import sys
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        with tempfile.TemporaryDirectory() as d:
+            run, out = os.path.join(d, "run"), os.path.join(d, "out")
+            env = dict(os.environ, DEVICE="cpu", PYTHON=sys.executable, FINGERPRINT=os.path.join(d, "nope.json"))
+            done = subprocess.run(["bash", os.path.join(root, "training", "gpu_recipe.sh"), run, out, "60"], cwd=root,
+                                  env=env, capture_output=True, text=True, timeout=120)
+            self.assertEqual(done.returncode, 2, done.stdout[-2000:] + done.stderr[-2000:])
+            self.assertIn("FINGERPRINT", done.stderr)
+            self.assertFalse(os.path.exists(os.path.join(run, "vae.pt")))
+
+
 if __name__ == "__main__":
     unittest.main()
