@@ -7,7 +7,7 @@ from typing import Optional
 import torch
 import torch.nn as nn
 
-from .models import Config, TaskClassifier, TextEncoder, UNet
+from .models import Config, TaskClassifier, TextEncoder, UNet, task_vector_dim
 
 
 class Editor(nn.Module):
@@ -16,13 +16,23 @@ class Editor(nn.Module):
         self.cfg = cfg
         self.text = TextEncoder(cfg)
         self.unet = UNet(cfg)
+        if not cfg.task_mlp and cfg.task_dim != task_vector_dim(cfg):
+            raise ValueError(f"a table of task vectors needs task_dim {task_vector_dim(cfg)}, got {cfg.task_dim}")
         self.tasks = nn.Embedding(cfg.num_tasks, cfg.task_dim)
         nn.init.normal_(self.tasks.weight, std=1.0)
         self.classifier = TaskClassifier(cfg)
 
+    def task_vectors(self, ids: Optional[torch.Tensor] = None, noise: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """What the UNet takes for tasks `ids` (all of them when None): [B,E]. `noise` is added to the
+        table rows first (train_unet --task-noise)."""
+        rows = self.tasks.weight if ids is None else self.tasks(ids)
+        if noise is not None:
+            rows = rows + noise
+        return self.unet.task_vector(rows) if self.cfg.use_task and self.cfg.task_mlp else rows
+
     def denoise(self, sample: torch.Tensor, t: torch.Tensor, hidden: torch.Tensor,
-                task_emb: Optional[torch.Tensor]) -> torch.Tensor:
-        return self.unet(sample, t, hidden, task_emb if self.cfg.use_task else None)
+                task_vec: Optional[torch.Tensor]) -> torch.Tensor:
+        return self.unet(sample, t, hidden, task_vec if self.cfg.use_task else None)
 
 
 class EMA:

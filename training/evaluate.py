@@ -97,7 +97,7 @@ def evaluate(run: str, per_task: int = 20, name: str = "unet", steps: int = DEFA
     tok = tokenizer(run)
     pairs = D.make_pairs(per_task, split, 0, tasks)
     ids = torch.tensor([tok(s) for s in pairs.texts])
-    emb = model.tasks(torch.from_numpy(pairs.task_ids))
+    emb = model.task_vectors(torch.from_numpy(pairs.task_ids))
     out = edit(model, ae, sf, ids, torch.tensor(tok("")), pairs.inputs, emb, steps, g_text, g_image)
     rows: Dict[str, list] = defaultdict(list)
     for k in range(len(pairs)):

@@ -1,6 +1,7 @@
 """ONNX export of the four models and writing of a model package (docs: /work/briefs/contract.md)."""
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import json
@@ -13,7 +14,7 @@ import torch
 import torch.nn as nn
 from onnx import numpy_helper
 
-from .models import AutoEncoder, Config, TaskClassifier, TextEncoder, UNet
+from .models import AutoEncoder, Config, TaskClassifier, TextEncoder, UNet, task_vector_dim
 
 OPSET = 14
 DIFFUSERS_VERSION = "0.25.0"
@@ -27,6 +28,14 @@ class ExportOptions:
     input_ids_dtype: str = "int64"      # "int64" | "int32"
     external_data: bool = False         # weights in model.onnx_data next to model.onnx
     fp16_weights: bool = False          # fp16-stored weights, fp32 compute (graph I/O stays f32)
+    # the UNet's task_embedding input: "vector" (task vectors [B,E], models.task_vector_dim) or
+    # "row" (table rows [B,task_dim] through the task MLP inside the graph: the layout packages had
+    # before task vectors; from_package exports it to read such packages back, the test fixture keeps it)
+    task_input: str = "vector"
+
+
+def task_input_dim(cfg: Config, opts: ExportOptions) -> int:
+    return cfg.task_dim if opts.task_input == "row" else task_vector_dim(cfg)
 
 
 class _TextWrap(nn.Module):
@@ -39,15 +48,19 @@ class _TextWrap(nn.Module):
 
 
 class _UNetWrap(nn.Module):
-    def __init__(self, unet: UNet, with_task: bool, ts_shape: str):
+    def __init__(self, unet: UNet, with_task: bool, ts_shape: str, task_input: str = "vector"):
         super().__init__()
-        self.unet, self.with_task, self.ts_shape = unet, with_task, ts_shape
+        self.unet, self.with_task, self.ts_shape, self.task_input = unet, with_task, ts_shape, task_input
 
     def forward(self, sample, timestep, encoder_hidden_states, task_embedding=None):
         t = timestep.to(torch.float32).reshape(-1)
         if self.ts_shape != "batch":
             t = t.expand(sample.shape[0])
-        return self.unet(sample, t, encoder_hidden_states, task_embedding if self.with_task else None)
+        if not self.with_task:
+            return self.unet(sample, t, encoder_hidden_states)
+        if self.task_input == "row":
+            return self.unet(sample, t, encoder_hidden_states, task_row=task_embedding)
+        return self.unet(sample, t, encoder_hidden_states, task_embedding)
 
 
 class _EncWrap(nn.Module):
@@ -131,6 +144,11 @@ def export_text_encoder(te: TextEncoder, out: str, opts: ExportOptions) -> None:
 
 def export_unet(unet: UNet, out: str, opts: ExportOptions) -> None:
     cfg = unet.cfg
+    if opts.task_input == "vector" and hasattr(unet, "task_t"):
+        # the graph takes task vectors, so the task MLP is not in it; a module without it also
+        # numbers the graph's unnamed initializers as a rebuilt model does (from_package matches them)
+        unet = copy.deepcopy(unet)
+        del unet.task_t, unet.task_tok
     with_task = opts.layout == "emu" and cfg.use_task
     b = 2
     sample = torch.randn(b, 2 * cfg.latent_channels, 16, 16)
@@ -145,9 +163,9 @@ def export_unet(unet: UNet, out: str, opts: ExportOptions) -> None:
         dyn["timestep"] = {0: "batch"}
     if with_task:
         names.append("task_embedding")
-        args = args + (torch.randn(b, cfg.task_dim),)
+        args = args + (torch.randn(b, task_input_dim(cfg, opts)),)
         dyn["task_embedding"] = {0: "batch"}
-    _export(_UNetWrap(unet, with_task, opts.timestep_shape), args, os.path.join(out, "unet", "model.onnx"),
+    _export(_UNetWrap(unet, with_task, opts.timestep_shape, opts.task_input), args, os.path.join(out, "unet", "model.onnx"),
             names, ["out_sample"], dyn, opts)
 
 

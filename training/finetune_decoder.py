@@ -53,7 +53,7 @@ def generated_pairs(run: str, ae: AutoEncoder, n_per_task: int, seed: int) -> Tu
     tok = tokenizer(run)
     t0 = time.time()
     z = edit_latents(model, ae, sf, torch.tensor([tok(s) for s in pairs.texts]), torch.tensor(tok("")), pairs.inputs,
-                     model.tasks(torch.from_numpy(pairs.task_ids)).detach(), seed=seed, batch=64)
+                     model.task_vectors(torch.from_numpy(pairs.task_ids)).detach(), seed=seed, batch=64)
     log("decoder: sampled UNet latents", edits=len(pairs), seconds=time.time() - t0)
     torch.save({"z": z, "targets": torch.from_numpy(pairs.targets)}, cache)
     return z, pairs

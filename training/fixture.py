@@ -9,6 +9,7 @@ Same architecture code as the default model, tiny widths, random init (seeded), 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import sys
@@ -24,6 +25,9 @@ from .models import AutoEncoder, Config, TaskClassifier, TextEncoder, UNet
 
 def build(out: str, opts: export.ExportOptions, seed: int = 0, merges_n: int = 200, check: bool = False) -> None:
     torch.manual_seed(seed)
+    # the UNet maps 16-d table rows inside its graph (the layout packages had before task vectors):
+    # the services see one input task_embedding [B,E] either way, and the tests' feeds stay as they are
+    opts = dataclasses.replace(opts, task_input="row")
     merges = bpe.learn_bpe(T.corpus("train"), merges_n)
     tok = bpe.ClipTokenizer.from_merges(merges)
     cfg = Config.tiny(tok.vocab_size)

@@ -51,6 +51,10 @@ def _initializers(path: str) -> Dict[str, np.ndarray]:
     return out
 
 
+def _inputs(path: str) -> List[str]:
+    return [i.name for i in onnx.load(path, load_external_data=False).graph.input]
+
+
 def _package_initializers(pkg: str) -> Dict[str, Dict[str, np.ndarray]]:
     return {g: _initializers(os.path.join(pkg, g, "model.onnx")) for g in GRAPHS}
 
@@ -61,6 +65,9 @@ def infer_config(pkg: str, shipped: Dict[str, Dict[str, np.ndarray]]) -> Config:
     u, te, enc = shipped["unet"], shipped["text_encoder"], shipped["vae_encoder"]
     with open(os.path.join(pkg, "tasks", "tasks.json"), encoding="utf-8") as f:
         tasks = json.load(f)
+    # packages exported before task vectors hold the task MLP in the UNet graph and table rows in
+    # tasks.json; later ones hold the task vectors there and no MLP
+    legacy = "unet.task_tok.weight" in u
     try:
         vocab, text_dim = te["te.tok.weight"].shape
         layers = len({k.split(".")[2] for k in te if k.startswith("te.layers.")})
@@ -70,7 +77,8 @@ def infer_config(pkg: str, shipped: Dict[str, Dict[str, np.ndarray]]) -> Config:
                      unet_channels=(int(u["unet.inp.weight"].shape[0]), int(u["unet.d1.weight"].shape[0]),
                                     int(u["unet.d2.weight"].shape[0])),
                      task_dim=int(tasks["embedding_dim"]), num_tasks=len(tasks["tasks"]),
-                     use_task="unet.task_tok.weight" in u, unet_pos="unet.pos1" in u)
+                     use_task=legacy or "task_embedding" in _inputs(os.path.join(pkg, "unet", "model.onnx")),
+                     task_mlp=legacy, unet_pos="unet.pos1" in u)
     except KeyError as e:
         raise ValueError(f"{pkg} was not exported by training/export.py (no initializer {e})") from None
     return cfg
@@ -127,7 +135,7 @@ def _rebuild_with(pkg: str, shipped: Dict[str, Dict[str, np.ndarray]], cfg: Conf
     editor, ae = Editor(cfg), AutoEncoder(cfg)
     _randomize(editor, seed)
     _randomize(ae, seed + 1)
-    opts = export.ExportOptions(layout="emu")
+    opts = export.ExportOptions(layout="emu", task_input="row" if cfg.task_mlp else "vector")
     with tempfile.TemporaryDirectory() as tmp:
         export.export_text_encoder(editor.text, tmp, opts)
         export.export_unet(editor.unet, tmp, opts)

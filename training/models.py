@@ -1,7 +1,8 @@
 """Model architectures: conv autoencoder, CLIP-like text encoder, Emu-style UNet, task classifier.
 
 Everything is plain torch ops that export cleanly to ONNX opset 14 (no nn.MultiheadAttention).
-Shapes: images [B,3,64,64] in [-1,1]; latents [B,C,16,16]; text [B,77,D]; task embedding [B,E].
+Shapes: images [B,3,64,64] in [-1,1]; latents [B,C,16,16]; text [B,77,D]; task vector [B,E]
+(E = task_vector_dim(cfg): what the UNet takes per task, see UNet.forward).
 """
 from __future__ import annotations
 
@@ -34,11 +35,23 @@ class Config:
     # know only relative positions, but patterns anchored to the canvas (texture phase, where text
     # sits) need absolute ones. Off for the models trained before they existed.
     unet_pos: bool = False
+    # how the task table reaches the UNet. True (training): rows of task_dim go through a small
+    # MLP (UNet.task_t / task_tok) into task vectors. False (a model rebuilt from a package, whose
+    # tasks.json holds the task vectors themselves): the table's rows ARE the task vectors, so
+    # task_dim == task_vector_dim. Task inversion learns a task vector either way: the MLP saw only
+    # the 16 table rows, and a vector reached through it inverts contour at half the success of a
+    # vector learned directly (docs/model-card.md, "Task inversion").
+    task_mlp: bool = True
 
     @staticmethod
     def tiny(vocab_size: int) -> "Config":
         return Config(latent_channels=4, vae_channels=(8, 16), vocab_size=vocab_size, text_dim=32,
                       text_layers=1, text_heads=2, unet_channels=(16, 24, 32), unet_heads=2, task_dim=16)
+
+
+def task_vector_dim(cfg: Config) -> int:
+    """E: an offset of the timestep embedding (4 x the first UNet width) ++ one context token."""
+    return 4 * cfg.unet_channels[0] + cfg.text_dim
 
 
 # ---- autoencoder ----------------------------------------------------------------------------
@@ -236,7 +249,7 @@ class UNet(nn.Module):
         temb = 4 * c1
         self.temb_dim = c1
         self.time = nn.Sequential(nn.Linear(c1, temb), nn.SiLU(), nn.Linear(temb, temb))
-        if cfg.use_task:
+        if cfg.use_task and cfg.task_mlp:
             self.task_t = nn.Sequential(nn.Linear(cfg.task_dim, temb), nn.SiLU(), nn.Linear(temb, temb))
             self.task_tok = nn.Linear(cfg.task_dim, cfg.text_dim)
         self.inp = nn.Conv2d(2 * C, c1, 3, padding=1)
@@ -271,13 +284,24 @@ class UNet(nn.Module):
             p = F.interpolate(p, size=h.shape[-2:], mode="bilinear", align_corners=False)
         return h + p
 
+    def task_vector(self, row: torch.Tensor) -> torch.Tensor:
+        """Task table rows [B,task_dim] -> task vectors [B,E] (a task_mlp model)."""
+        return torch.cat([self.task_t(row), self.task_tok(row)], dim=1)
+
     def forward(self, sample: torch.Tensor, timestep: torch.Tensor, text: torch.Tensor,
-                task: Optional[torch.Tensor] = None) -> torch.Tensor:
+                task: Optional[torch.Tensor] = None, task_row: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """task: task vectors [B,E], added to the timestep embedding (first 4 x c1 values) and
+        appended to the text as one context token (the rest). task_row: table rows of a task_mlp
+        model instead, mapped inside (the UNet graph of packages exported before task vectors)."""
         t = self.time(timestep_embedding(timestep, self.temb_dim))
         ctx = text
-        if self.cfg.use_task and task is not None:
-            t = t + self.task_t(task)
-            ctx = torch.cat([text, self.task_tok(task)[:, None]], dim=1)
+        if self.cfg.use_task and task_row is not None:
+            t = t + self.task_t(task_row)
+            ctx = torch.cat([text, self.task_tok(task_row)[:, None]], dim=1)
+        elif self.cfg.use_task and task is not None:
+            n = t.shape[1]
+            t = t + task[:, :n]
+            ctx = torch.cat([text, task[:, None, n:]], dim=1)
         h1 = self.e1(self._pos(self.inp(sample), "pos1"), t)
         h2 = self.a2(self.e2(self._pos(self.d1(h1), "pos2"), t), ctx)
         h = self.m1(self._pos(self.d2(h2), "pos3"), t)

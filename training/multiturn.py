@@ -66,7 +66,7 @@ def run_chains(run: str, n: int = 20, name: str = "unet", steps: int = 20, lengt
         cur = np.stack([c[0][0] for c in cs])
         for step in range(length):
             ids = torch.tensor([tok(c[1][step]) for c in cs])
-            emb = model.tasks(torch.tensor([c[2][step] for c in cs]))
+            emb = model.task_vectors(torch.tensor([c[2][step] for c in cs]))
             out = edit(model, ae, sf, ids, torch.tensor(tok("")), cur, emb.detach(), steps, seed=step)
             cur = np.stack([threshold(cur[i], out[i]) for i in range(n)]) if mode == "thresholded" else out
         untouched: List[float] = []

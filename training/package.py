@@ -30,15 +30,19 @@ def _round_fp16(m: torch.nn.Module) -> torch.nn.Module:
 
 
 def build(run: str, out: str, name: str = "unet", fp16: Optional[bool] = None, check: bool = True,
-          model_name: str = "emu-edit-tiny") -> Dict[str, object]:
+          model_name: str = "emu-edit-tiny", task_input: str = "vector") -> Dict[str, object]:
+    """task_input "row" writes the layout of packages made before task vectors (tests of
+    from_package read such packages back)."""
     model, sf, steps = load_editor(run, name)
+    if task_input == "row" and not model.cfg.task_mlp:
+        raise ValueError(f"{run}/{name}.pt holds task vectors, not table rows: it can only be packaged with task vectors")
     ae = load_vae(run)
     tok = tokenizer(run)
     cfg = model.cfg
     n_params = sum(p.numel() for p in model.parameters()) + sum(p.numel() for p in ae.parameters())
     if fp16 is None:
         fp16 = n_params * 4 > MAX_BYTES * 0.9
-    opts = export.ExportOptions(layout="emu", fp16_weights=fp16)
+    opts = export.ExportOptions(layout="emu", fp16_weights=fp16, task_input=task_input)
     tmp = out + ".tmp"
     if os.path.exists(tmp):
         shutil.rmtree(tmp)
@@ -48,10 +52,11 @@ def build(run: str, out: str, name: str = "unet", fp16: Optional[bool] = None, c
     export.export_unet(model.unet, tmp, opts)
     export.export_vae(ae, cfg, tmp, opts, sf)
     export.export_classifier(model.classifier, cfg, tmp, opts)
-    emb = model.tasks.weight.detach().numpy()
+    with torch.no_grad():  # what the UNet graph takes: task vectors (the task MLP is not in it) or rows
+        emb = (model.tasks.weight if task_input == "row" else model.task_vectors()).numpy()
     table = export.tasks_table(T.TASK_NAMES, [t.group for t in T.TASKS], [t.description for t in T.TASKS],
                                [T.task_examples(t.name) for t in T.TASKS], emb)
-    emu = {"name": model_name, "resolution": W.SIZE, "vae_scaling_factor": sf, "task_embedding_dim": cfg.task_dim,
+    emu = {"name": model_name, "resolution": W.SIZE, "vae_scaling_factor": sf, "task_embedding_dim": int(emb.shape[1]),
            "default_steps": DEFAULTS["steps"], "default_guidance_scale": DEFAULTS["g_text"],
            "default_image_guidance_scale": DEFAULTS["g_image"], "tasks": "tasks/tasks.json",
            "task_classifier": "task_classifier/model.onnx"}

@@ -277,10 +277,9 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
         xt, v = Df.add_noise(z_tgt, noise, t, ab)
         with autocast(dev):
             hidden, pooled = m.text(ids)
-            emb = m.tasks(task)
-            if task_noise > 0:
-                emb = emb + task_noise * torch.randn(emb.shape, device=dev, generator=gen_noise)
-            pred = m.denoise(torch.cat([xt, z_in], 1), t.float(), hidden, emb)
+            noise_rows = (task_noise * torch.randn((bsz, m.cfg.task_dim), device=dev, generator=gen_noise)
+                          if task_noise > 0 else None)
+            pred = m.denoise(torch.cat([xt, z_in], 1), t.float(), hidden, m.task_vectors(task, noise_rows))
             logits = m.classifier(pooled)
         diff = F.mse_loss(pred.float(), v)
         keep = (~drop_text).float()

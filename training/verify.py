@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from . import ort
-from .export import ExportOptions
+from .export import ExportOptions, task_input_dim
 from .models import AutoEncoder, TaskClassifier, TextEncoder, UNet
 
 
@@ -29,12 +29,17 @@ def verify_package(out: str, te: TextEncoder, unet: UNet, ae: AutoEncoder, clf: 
                                 float(np.abs(r["pooler_output"] - pooled.numpy()).max()))
     x = torch.randn(b, 2 * cfg.latent_channels, 16, 16, generator=g)
     t = torch.tensor([999.0, 500.0, 1.0])
-    task = torch.randn(b, cfg.task_dim, generator=g)
+    task = torch.randn(b, task_input_dim(cfg, opts), generator=g)
     with_task = opts.layout == "emu" and cfg.use_task
     if opts.timestep_shape != "batch":
         t = t[:1].expand(b)
     with torch.no_grad():
-        ref = unet(x, t, h, task if with_task else None)
+        if not with_task:
+            ref = unet(x, t, h)
+        elif opts.task_input == "row":
+            ref = unet(x, t, h, task_row=task)
+        else:
+            ref = unet(x, t, h, task)
     tnp = t.numpy().astype(np.int64 if opts.timestep_dtype == "int64" else np.float32)
     tnp = {"batch": tnp, "one": tnp[:1], "scalar": tnp[0].reshape(())}[opts.timestep_shape]
     feeds = {"sample": x.numpy(), "timestep": tnp, "encoder_hidden_states": h.numpy()}

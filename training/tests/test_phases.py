@@ -67,7 +67,9 @@ class Recipe(unittest.TestCase):
         self.assertEqual(res["classifier"]["synonyms"], 0.8)
         if os.path.exists(os.path.join(os.path.dirname(__file__), "..", "..", "packages", "pipeline", "src", "index.ts")):
             self.assertEqual(res["pipeline-eval"]["edits"], 16)
-        self.assertEqual(len(res["inversion"]["10"]["entry"]["embedding"]), 32)
+        from training.models import task_vector_dim
+        # a task vector (what the UNet takes), not a row of the 32-d training table
+        self.assertEqual(len(res["inversion"]["10"]["entry"]["embedding"]), task_vector_dim(train_unet.load_editor(self.run_dir)[0].cfg))
 
     def test_a_run_continues_from_another_runs_weights_with_task_weights(self):
         src = torch.load(os.path.join(self.run_dir, "unet.pt"))
@@ -115,7 +117,7 @@ class Recipe(unittest.TestCase):
         self.assertEqual(sorted(missing), ["unet.pos1", "unet.pos2", "unet.pos3"])
         C = src_model.cfg.latent_channels
         x, t = torch.randn(2, 2 * C, 16, 16), torch.tensor([10.0, 700.0])
-        h, te = torch.randn(2, 77, src_model.cfg.text_dim), src_model.tasks(torch.tensor([3, 8]))
+        h, te = torch.randn(2, 77, src_model.cfg.text_dim), src_model.task_vectors(torch.tensor([3, 8]))
         with torch.no_grad():
             self.assertTrue(torch.equal(src_model.denoise(x, t, h, te), with_pos.denoise(x, t, h, te)))
         # a continuation adds them (zero) and trains them at NEW_PARAM_LR_SCALE x the rate
@@ -166,21 +168,49 @@ class Recipe(unittest.TestCase):
     @unittest.skipUnless(HAVE_ORT, "no onnxruntime (python) and no onnxruntime-node in packages/onnx-runtime")
     def test_a_package_turns_back_into_the_run_it_came_from(self):
         from training import from_package, package
+        from training.models import task_vector_dim
         src = torch.load(os.path.join(self.run_dir, "unet.pt"))
-        for fp16 in (False, True):
-            pkg = os.path.join(self.tmp, f"pkg-fp16-{fp16}")
-            package.build(self.run_dir, pkg, fp16=fp16, check=False)
-            back = os.path.join(self.tmp, f"back-fp16-{fp16}")
+        src_model = train_unet.load_editor(self.run_dir)[0]
+        with torch.no_grad():
+            vectors = src_model.task_vectors()
+        # packages hold task vectors (the task MLP folded away); "row" is the layout of older packages
+        for fp16, task_input in ((False, "vector"), (True, "vector"), (False, "row")):
+            pkg = os.path.join(self.tmp, f"pkg-fp16-{fp16}" + ("-row" if task_input == "row" else ""))
+            package.build(self.run_dir, pkg, fp16=fp16, check=False, task_input=task_input)
+            back = pkg.replace("pkg-", "back-")
             info = from_package.write_run(pkg, back)
             st = torch.load(os.path.join(back, "unet.pt"))
             cfg = dict(src["cfg"], unet_channels=tuple(src["cfg"]["unet_channels"]),
                        vae_channels=tuple(src["cfg"]["vae_channels"]))
+            if task_input == "vector":
+                cfg.update(task_mlp=False, task_dim=task_vector_dim(src_model.cfg))
             got = dict(st["cfg"], unet_channels=tuple(st["cfg"]["unet_channels"]), vae_channels=tuple(st["cfg"]["vae_channels"]))
             self.assertEqual(got, cfg)  # heads (2 in the tiny config, not the default 4) found by trial
+            folded = ("tasks.weight", "unet.task_t.", "unet.task_tok.") if task_input == "vector" else ()
+            self.assertEqual(set(st["ema"]), {n for n in src["ema"] if not n.startswith(folded[1:])})
             for name, w in src["ema"].items():
+                if name.startswith(folded):
+                    continue
                 # tasks.json keeps the task embeddings in fp32 whatever the weights' storage
                 want = w.half().float() if fp16 and w.numel() >= 256 and name != "tasks.weight" else w
                 self.assertTrue(torch.equal(st["ema"][name], want), name)
+            if task_input == "vector":
+                self.assertTrue(torch.equal(st["ema"]["tasks.weight"], vectors))
+                # the rebuilt run edits as the source does: same task vectors, same UNet
+                C = src_model.cfg.latent_channels
+                x, t, h = torch.randn(2, 2 * C, 16, 16), torch.tensor([10.0, 700.0]), torch.randn(2, 77, src_model.cfg.text_dim)
+                rebuilt = train_unet.load_editor(back)[0]
+                ids = torch.tensor([3, 8])
+                with torch.no_grad():
+                    want_out = src_model.denoise(x, t, h, src_model.task_vectors(ids))
+                    got_out = rebuilt.denoise(x, t, h, rebuilt.task_vectors(ids))
+                self.assertLess(float((want_out - got_out).abs().max()), 1e-3 if fp16 else 1e-6)
+                if not fp16:  # a rebuilt run trains on (what a GPU continuation of the package does)
+                    train_unet.train(back, 2, batch=4, n_per_task=8, name="unet-cont", task_noise=0.5,
+                                     init_from=os.path.join(back, "unet.pt"))
+                    cont = torch.load(os.path.join(back, "unet-cont.pt"))
+                    self.assertFalse(cont["cfg"]["task_mlp"])
+                    self.assertEqual(tuple(cont["model"]["tasks.weight"].shape), tuple(vectors.shape))
             vae_src, vae_back = torch.load(os.path.join(self.run_dir, "vae.pt")), torch.load(os.path.join(back, "vae.pt"))
             for name, w in vae_src["model"].items():
                 want = w.half().float() if fp16 and w.numel() >= 256 else w
@@ -194,7 +224,7 @@ class Recipe(unittest.TestCase):
         invert.main(["--package", os.path.join(self.tmp, "pkg-fp16-False"), "--run", fresh, "--k", "1", "--steps", "2",
                      "--eval-n", "1"])
         with open(os.path.join(fresh, "inversion", "contour-k1.entry.json")) as f:
-            self.assertEqual(len(json.load(f)["embedding"]), src["cfg"]["task_dim"])
+            self.assertEqual(len(json.load(f)["embedding"]), task_vector_dim(src_model.cfg))
         with open(os.path.join(self.tmp, "pkg-fp16-False", "unet", "model.onnx"), "r+b") as f:
             f.truncate(f.seek(0, 2) // 2)  # a damaged package is refused, not half-loaded
         with self.assertRaises(Exception):
@@ -349,7 +379,7 @@ class Recipe(unittest.TestCase):
         pairs = D.make_pairs(1, "train", 3)
         self.assertTrue(np.array_equal(gp.targets, pairs.targets))
         imgs = edit(model, ae, sf, torch.tensor([tok(s) for s in pairs.texts]), torch.tensor(tok("")), pairs.inputs,
-                    model.tasks(torch.from_numpy(pairs.task_ids)).detach(), seed=3, batch=64)
+                    model.task_vectors(torch.from_numpy(pairs.task_ids)).detach(), seed=3, batch=64)
         with torch.no_grad():
             self.assertTrue(np.array_equal(D.to_uint8(ae.decoder(z)), imgs))
         self.assertTrue(os.path.exists(os.path.join(run, "generated-1-3.pt")))  # sampled once, then reused
