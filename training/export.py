@@ -56,11 +56,18 @@ class _UNetWrap(nn.Module):
         t = timestep.to(torch.float32).reshape(-1)
         if self.ts_shape != "batch":
             t = t.expand(sample.shape[0])
-        if not self.with_task:
-            return self.unet(sample, t, encoder_hidden_states)
-        if self.task_input == "row":
-            return self.unet(sample, t, encoder_hidden_states, task_row=task_embedding)
-        return self.unet(sample, t, encoder_hidden_states, task_embedding)
+        return unet_graph_forward(self.unet, self.with_task, self.task_input, sample, t, encoder_hidden_states,
+                                  task_embedding)
+
+
+def unet_graph_forward(unet: UNet, with_task: bool, task_input: str, sample: torch.Tensor, t: torch.Tensor,
+                       ctx: torch.Tensor, task_embedding: Optional[torch.Tensor]) -> torch.Tensor:
+    """What the exported UNet graph computes from its inputs (verify.py checks the graph against it)."""
+    if not with_task:
+        return unet(sample, t, ctx)
+    if task_input == "row":
+        return unet(sample, t, ctx, task_row=task_embedding)
+    return unet(sample, t, ctx, task_embedding)
 
 
 class _EncWrap(nn.Module):

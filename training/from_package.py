@@ -41,25 +41,25 @@ MAX_ABS_DIFF = 1e-4  # fp32 weights round-trip exactly; anything above this is a
 GRAPHS = ("text_encoder", "unet", "vae_encoder", "vae_decoder", "task_classifier")
 
 
-def _initializers(path: str) -> Dict[str, np.ndarray]:
-    """name -> fp32 array; fp16-stored weights (export.weights_to_fp16) come back under their own name."""
+def _read_graph(path: str) -> Tuple[Dict[str, np.ndarray], List[str]]:
+    """(initializer name -> fp32 array, graph input names); fp16-stored weights
+    (export.weights_to_fp16) come back under their own name."""
+    graph = onnx.load(path).graph
     out: Dict[str, np.ndarray] = {}
-    for init in onnx.load(path).graph.initializer:
+    for init in graph.initializer:
         name = init.name[:-5] if init.name.endswith("_fp16") else init.name
         out[name] = numpy_helper.to_array(init).astype(np.float32) if init.data_type in (
             onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16) else numpy_helper.to_array(init)
-    return out
+    return out, [i.name for i in graph.input]
 
 
-def _inputs(path: str) -> List[str]:
-    return [i.name for i in onnx.load(path, load_external_data=False).graph.input]
+def _package_graphs(pkg: str) -> Tuple[Dict[str, Dict[str, np.ndarray]], Dict[str, List[str]]]:
+    """(graph -> its initializers, graph -> its input names), each file read once."""
+    read = {g: _read_graph(os.path.join(pkg, g, "model.onnx")) for g in GRAPHS}
+    return {g: r[0] for g, r in read.items()}, {g: r[1] for g, r in read.items()}
 
 
-def _package_initializers(pkg: str) -> Dict[str, Dict[str, np.ndarray]]:
-    return {g: _initializers(os.path.join(pkg, g, "model.onnx")) for g in GRAPHS}
-
-
-def infer_config(pkg: str, shipped: Dict[str, Dict[str, np.ndarray]]) -> Config:
+def infer_config(pkg: str, shipped: Dict[str, Dict[str, np.ndarray]], inputs: Dict[str, List[str]]) -> Config:
     """The architecture from initializer shapes (names the exporter keeps); attention heads leave
     no trace in the weights: rebuild() finds them by trial."""
     u, te, enc = shipped["unet"], shipped["text_encoder"], shipped["vae_encoder"]
@@ -77,7 +77,7 @@ def infer_config(pkg: str, shipped: Dict[str, Dict[str, np.ndarray]]) -> Config:
                      unet_channels=(int(u["unet.inp.weight"].shape[0]), int(u["unet.d1.weight"].shape[0]),
                                     int(u["unet.d2.weight"].shape[0])),
                      task_dim=int(tasks["embedding_dim"]), num_tasks=len(tasks["tasks"]),
-                     use_task=legacy or "task_embedding" in _inputs(os.path.join(pkg, "unet", "model.onnx")),
+                     use_task=legacy or "task_embedding" in inputs["unet"],
                      task_mlp=legacy, unet_pos="unet.pos1" in u)
     except KeyError as e:
         raise ValueError(f"{pkg} was not exported by training/export.py (no initializer {e})") from None
@@ -141,7 +141,7 @@ def _rebuild_with(pkg: str, shipped: Dict[str, Dict[str, np.ndarray]], cfg: Conf
         export.export_unet(editor.unet, tmp, opts)
         export.export_vae(ae, cfg, tmp, opts, 1.0)
         export.export_classifier(editor.classifier, cfg, tmp, opts)
-        twins = _package_initializers(tmp)
+        twins = _package_graphs(tmp)[0]
     loaded: List[str] = []
     loaded += _load_graph(editor.text, "text.", shipped["text_encoder"], twins["text_encoder"], "text_encoder")
     loaded += _load_graph(editor.unet, "unet.", shipped["unet"], twins["unet"], "unet")
@@ -175,8 +175,8 @@ def rebuild(pkg: str, seed: int = 0) -> Tuple[Editor, AutoEncoder, float, Dict[s
 
     The number of attention heads leaves no trace in the weights: each candidate is tried (the
     default first) until the text encoder's and the UNet's outputs match the package's graphs."""
-    shipped = _package_initializers(pkg)
-    cfg = infer_config(pkg, shipped)
+    shipped, inputs = _package_graphs(pkg)
+    cfg = infer_config(pkg, shipped, inputs)
     heads: Dict[str, int] = {}
     last: Dict[str, float] = {}
     for h in _head_candidates(cfg):

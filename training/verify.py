@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from . import ort
-from .export import ExportOptions, task_input_dim
+from .export import ExportOptions, task_input_dim, unet_graph_forward
 from .models import AutoEncoder, TaskClassifier, TextEncoder, UNet
 
 
@@ -34,12 +34,7 @@ def verify_package(out: str, te: TextEncoder, unet: UNet, ae: AutoEncoder, clf: 
     if opts.timestep_shape != "batch":
         t = t[:1].expand(b)
     with torch.no_grad():
-        if not with_task:
-            ref = unet(x, t, h)
-        elif opts.task_input == "row":
-            ref = unet(x, t, h, task_row=task)
-        else:
-            ref = unet(x, t, h, task)
+        ref = unet_graph_forward(unet, with_task, opts.task_input, x, t, h, task)
     tnp = t.numpy().astype(np.int64 if opts.timestep_dtype == "int64" else np.float32)
     tnp = {"batch": tnp, "one": tnp[:1], "scalar": tnp[0].reshape(())}[opts.timestep_shape]
     feeds = {"sample": x.numpy(), "timestep": tnp, "encoder_hidden_states": h.numpy()}
