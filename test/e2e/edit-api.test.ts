@@ -21,13 +21,14 @@ const LATE_MS = 250;
 let sys: RunningSystem;
 let nc: NatsConnection;
 let metricsPort: number;
+const gatewayLines: string[] = [];
 
 before(async () => {
   metricsPort = await freePort();
   sys = await launchSystem({
     modelDir: FIXTURE_MODEL,
     privateNats: true,
-    onLine: () => undefined,
+    onLine: (service, line) => void (service === "gateway" && gatewayLines.push(line)),
     env: { EMUEDIT_GATEWAY_METRICS_PORT: String(metricsPort), EMUEDIT_MAX_STEPS: String(DEADLINE_STEPS) },
   });
   nc = await connect({ servers: sys.natsUrl });
@@ -178,6 +179,29 @@ describe("edit api", () => {
       await registry.delete("contour-test");
     }
     await waitFor(async () => (await edit()).equals(before), { timeoutMs: 5000, intervalMs: 50, description: "restored embedding gives the original bytes" });
+  });
+
+  test("tasks - an entry learned on another model is flagged by the gateway and its edits refused with a 400", async () => {
+    const registry = await openTaskRegistry(nc);
+    const original = await registry.get("global");
+    assert.ok(original);
+    const E = original.embedding.length;
+    await registry.put({ ...original, id: 98, name: "foreign-test", embedding: new Float32Array(E + 3).fill(0.5), origin: "user" });
+    try {
+      await waitFor(() => gatewayLines.some((l) => l.includes("does not fit this model") && l.includes("foreign-test")), {
+        timeoutMs: 5000,
+        intervalMs: 50,
+        description: "the gateway's warning",
+      });
+      const line = gatewayLines.find((l) => l.includes("foreign-test") && l.includes("does not fit"))!;
+      assert.match(line, new RegExp(` values=${E + 3} `));
+      assert.match(line, new RegExp(` model_values=${E}\\b`));
+      const res = await postEdit(sys.httpUrl, { image: await sceneBytes(), instruction: "make it brighter", task: "foreign-test", steps: STEPS });
+      assert.equal(res.status, 400);
+      assert.match((await errorBody(res)).message, new RegExp(`needs a task embedding of ${E} values, got ${E + 3}`));
+    } finally {
+      await registry.delete("foreign-test");
+    }
   });
 
   test("grpc - EditStream reports every step, then the result", async () => {

@@ -29,7 +29,9 @@ const REGISTER_TASK = `emuedit register-task <entry.json> [--nats <url>] [--json
 
 Publishes a task (e.g. one learned by task inversion) to the running system's task registry,
 the NATS KV bucket emuedit_tasks; gateways use it from their next edit, no restart. The file is
-one tasks.json entry: {"id", "name", "group", "description", "examples", "embedding"}.
+one tasks.json entry: {"id", "name", "group", "description", "examples", "embedding"}. An
+embedding whose length differs from the served model's (read from the entries its gateway seeded)
+is refused: it was learned on another model.
   --nats <url>              default: $NATS_URL or ${DEFAULT_NATS_URL}
   --json                    print {"bucket","key","revision"} as one JSON line`;
 

@@ -52,6 +52,29 @@ describe("register-task", () => {
     }
   });
 
+  test("register-task - an embedding of another length than the served model's is refused, nothing is written", async () => {
+    const nc = await connectNats(nats.url);
+    try {
+      const registry = await openTaskRegistry(nc);
+      // what a gateway seeds from its package: 6-value task vectors
+      await registry.seed([{ id: 0, name: "add", group: "region", description: "", examples: [], embedding: new Float32Array(6), origin: "package:m:abc" }]);
+      const file = path.join(dir, "foreign.json");
+      await writeFile(file, JSON.stringify({ id: 17, name: "foreign", group: "vision", description: "", examples: [], embedding: [1, 2, 3] }));
+      const t = io();
+      assert.equal(await main(["register-task", file, "--nats", nats.url], t.io as never), 2);
+      assert.match(t.err.join(""), /has 3 values, but the model whose tasks are in emuedit_tasks takes 6/);
+      assert.equal(await registry.get("foreign"), null);
+      const fits = path.join(dir, "fits.json");
+      await writeFile(fits, JSON.stringify({ id: 17, name: "fits", group: "vision", description: "", examples: [], embedding: [1, 2, 3, 4, 5, 6] }));
+      const ok = io();
+      assert.equal(await main(["register-task", fits, "--nats", nats.url], ok.io as never), 0, ok.err.join(""));
+      assert.equal((await registry.get("fits"))?.embedding.length, 6);
+      await registry.delete("add");
+    } finally {
+      await nc.close();
+    }
+  });
+
   test("register-task - a malformed entry is a usage error naming the problem", async () => {
     const file = path.join(dir, "bad.json");
     await writeFile(file, JSON.stringify({ id: 1, name: "bad", group: "vision", description: "", examples: [], embedding: [] }));

@@ -2,7 +2,7 @@
 // (idempotent), then serve lookups from an in-memory cache that a KV watch keeps current.
 import type { ModelPackage } from "@emuedit/model-package";
 import { createHash } from "node:crypto";
-import { createTaskCache, openTaskRegistry, PACKAGE_ORIGIN, type TaskCache } from "@emuedit/nats";
+import { createTaskCache, openTaskRegistry, PACKAGE_ORIGIN, type TaskCache, type TaskEntry } from "@emuedit/nats";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "@emuedit/service-kit";
 
@@ -23,10 +23,26 @@ export async function startTaskCache(nc: NatsConnection, pkg: ModelPackage, seed
     const r = await registry.seed(pkg.tasks.map((t) => ({ ...t, examples: [...t.examples], origin })));
     log.info("task registry seeded", { origin, created: r.created, kept: r.kept, replaced: r.replaced });
   }
+  // An entry learned on another model (a task vector of another length) stays usable for nothing:
+  // say so when it arrives instead of only in each refused edit (the UNet's 400).
+  const E = pkg.unet.taskEmbeddingDim;
+  const warnIfForeign = (t: TaskEntry) => {
+    if (E !== null && t.embedding.length !== E) {
+      log.warn("task registry entry does not fit this model; edits naming it will be refused", {
+        task: t.name,
+        values: t.embedding.length,
+        model_values: E,
+      });
+    }
+  };
   const cache = createTaskCache(registry, {
     onError: (err) => log.warn("task registry watch error", { error: err.message }),
-    onChange: (c) => log.info("task registry change", { op: c.op, task: c.name }),
+    onChange: (c) => {
+      log.info("task registry change", { op: c.op, task: c.name });
+      if (c.task) warnIfForeign(c.task);
+    },
   });
   await cache.start();
+  cache.list().forEach(warnIfForeign);
   return cache;
 }
