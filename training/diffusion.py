@@ -40,17 +40,22 @@ def ddim_timesteps(steps: int) -> np.ndarray:
 @torch.no_grad()
 def sample(model: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], img_latent: torch.Tensor, steps: int = 20,
            g_text: float = 2.5, g_image: float = 1.5, generator: Optional[torch.Generator] = None,
-           ab: Optional[torch.Tensor] = None) -> torch.Tensor:
+           ab: Optional[torch.Tensor] = None, start: int = 0, x_init: Optional[torch.Tensor] = None) -> torch.Tensor:
     """model(sample[3B,2C,h,w], t[3B]) -> v[3B,C,h,w], rows ordered (text+image, image, neither).
 
-    Returns the scaled latent x0 [B,C,h,w]. img_latent is the unscaled posterior mode.
+    Returns the scaled latent x0 [B,C,h,w]. img_latent is the unscaled posterior mode. `x_init`
+    replaces the starting noise; with `start` > 0 the first `start` of the `steps` timesteps are
+    skipped and `x_init` is a sample at timestep ddim_timesteps(steps)[start] (training.probe
+    starts from the true target, noised).
     """
     ab = alphas_cumprod() if ab is None else ab
     b = img_latent.shape[0]
-    x = torch.randn(img_latent.shape, generator=generator)
-    img3 = torch.cat([img_latent, img_latent, torch.zeros_like(img_latent)])
     ts = ddim_timesteps(steps)
-    for i, t in enumerate(ts):
+    if not 0 <= start < len(ts) or (start > 0 and x_init is None):
+        raise ValueError(f"start {start} of {len(ts)} steps (start > 0 needs x_init)")
+    x = torch.randn(img_latent.shape, generator=generator) if x_init is None else x_init
+    img3 = torch.cat([img_latent, img_latent, torch.zeros_like(img_latent)])
+    for t in ts[start:]:
         inp = torch.cat([torch.cat([x, x, x]), img3], 1)
         v = model(inp, torch.full((3 * b,), float(t)))
         v_ti, v_i, v_n = v[:b], v[b:2 * b], v[2 * b:]

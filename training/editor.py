@@ -47,9 +47,12 @@ class EMA:
     @torch.no_grad()
     def update(self, model: nn.Module, step: int) -> None:
         d = min(self.decay, (1 + step) / (10 + step))
-        ema_p = list(self.model.parameters())
+        # frozen parameters are left out: x * d + x * (1 - d) is not always x in floating point, and
+        # a frozen part (e.g. the text encoder under --freeze-text) must stay byte for byte as it was
+        pairs = [(e, p) for e, p in zip(self.model.parameters(), model.parameters()) if p.requires_grad]
+        ema_p = [e for e, _ in pairs]
         # one fused kernel per op over all tensors, not two launches per parameter (matters on a GPU)
         torch._foreach_mul_(ema_p, d)
-        torch._foreach_add_(ema_p, [p.detach() for p in model.parameters()], alpha=1 - d)
+        torch._foreach_add_(ema_p, [p.detach() for _, p in pairs], alpha=1 - d)
         for e, b in zip(self.model.buffers(), model.buffers()):
             e.copy_(b)

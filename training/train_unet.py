@@ -15,7 +15,7 @@ import dataclasses
 import os
 import signal
 import time
-from typing import Any, Callable, Dict, Optional, Sequence
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -122,7 +122,7 @@ NEW_PARAM_LR_SCALE = 10.0
 
 def _optimizer(model: torch.nn.Module, lr: float, dev: torch.device,
                new: Sequence[str] = (), new_lr_scale: float = NEW_PARAM_LR_SCALE) -> torch.optim.Optimizer:
-    named = list(model.named_parameters())
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     groups = [{"params": [p for n, p in named if n not in new], "lr_scale": 1.0}]
     if new:
         groups.append({"params": [p for n, p in named if n in new], "lr_scale": new_lr_scale})
@@ -196,7 +196,8 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
           ema_decay: float = 0.999, init_from: Optional[str] = None,
           task_weights: Optional[Dict[str, float]] = None, pos: bool = False,
           new_lr_scale: float = NEW_PARAM_LR_SCALE, task_noise: float = 0.0,
-          batch_candidates: Sequence[int] = BATCH_CANDIDATES) -> Dict[str, Any]:
+          batch_candidates: Sequence[int] = BATCH_CANDIDATES, t_range: Tuple[int, int] = (0, Df.T_TRAIN),
+          freeze_text: bool = False) -> Dict[str, Any]:
     """`deadline` (epoch seconds) stops a step-scheduled run early (resumable later); `minutes`
     instead makes the run a fixed wall-time budget with the cosine schedule spread over it (the
     GPU recipe: the number of steps a machine manages is not known in advance). A run that ended
@@ -209,9 +210,14 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
     from exactly the function it had. `task_noise` adds Gaussian noise of that std (per dimension)
     to the task embedding the UNet sees, so that its task pathway is trained around each task's
     point and not only at it (meant for task inversion, which searches that space); the noise
-    has its own generator, so the data order equals that of the same run without it. `batch` 0
+    has its own generator, so the data order equals that of the same run without it. `t_range`
+    (lo, hi) draws the training timesteps from [lo, hi) instead of all of them: a continuation
+    can spend its samples where the model's edits go wrong (docs/model-card.md: detect, sketch
+    and texture are lost below t = 500). `freeze_text` trains neither the text encoder nor the
+    classifier head, so both stay exactly the package's (no head to fit again). `batch` 0
     is "auto": probe_batch over `batch_candidates` picks it (the learning rate is kept as given),
     and the checkpoint records it, so a resumed run keeps it."""
+    lo, hi = _checked_t_range(*t_range)  # before any work
     dev = setup(device)
     path = os.path.join(run, f"{name}.pt")
     _sigterm_interrupts()
@@ -233,6 +239,9 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
         cfg = dataclasses.replace(cfg, unet_pos=True)
     torch.manual_seed(seed)
     model = Editor(cfg).to(dev)
+    if freeze_text:
+        for p_ in [*model.text.parameters(), *model.classifier.parameters()]:
+            p_.requires_grad_(False)
     ema = EMA(model, ema_decay)
     opt = _optimizer(model, lr, dev, [n for n, _ in model.named_parameters() if n.startswith("unet.pos")] if added_pos else (),
                      new_lr_scale)
@@ -272,7 +281,7 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
         drop_img = (r >= 0.05) & (r < 0.15)
         ids = torch.where(drop_text[:, None], empty[None], ids)
         z_in = z_in * (~drop_img).float().view(-1, 1, 1, 1)
-        t = torch.randint(0, Df.T_TRAIN, (bsz,), device=dev, generator=gen)
+        t = torch.randint(lo, hi, (bsz,), device=dev, generator=gen)
         noise = torch.randn(z_tgt.shape, device=dev, generator=gen)
         xt, v = Df.add_noise(z_tgt, noise, t, ab)
         with autocast(dev):
@@ -284,6 +293,8 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
         diff = F.mse_loss(pred.float(), v)
         keep = (~drop_text).float()
         ce = (F.cross_entropy(logits.float(), task, reduction="none") * keep).sum() / keep.sum().clamp(min=1.0)
+        if freeze_text:  # reported, not trained
+            ce = ce.detach()
         return diff + 0.1 * ce, diff, ce
 
     def update(m: Editor, o: torch.optim.Optimizer, loss: torch.Tensor) -> None:
@@ -318,7 +329,7 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
         save_ckpt(path, model=model.state_dict(), ema=ema.model.state_dict(), opt=opt.state_dict(), step=step,
                   cfg=dataclasses.asdict(cfg), scaling_factor=sf, finished=finished, budget=minutes is not None,
                   init_steps=init_steps, init_from=init_from, task_weights=task_weights, task_noise=task_noise,
-                  batch=batch)
+                  batch=batch, t_range=list(t_range), freeze_text=freeze_text)
 
     try:
         while not clock.done(step) and (stop_at is None or step < stop_at):
@@ -371,6 +382,22 @@ def _batches_arg(v: str) -> tuple:
     return tuple(sorted(int(x) for x in bs))
 
 
+def _checked_t_range(lo: int, hi: int) -> Tuple[int, int]:
+    if not 0 <= lo < hi <= Df.T_TRAIN:
+        raise ValueError(f"a timestep range needs 0 <= LO < HI <= {Df.T_TRAIN}, got {lo}:{hi}")
+    return lo, hi
+
+
+def _t_range_arg(v: str) -> Tuple[int, int]:
+    parts = v.split(":")
+    if len(parts) != 2 or not all(x.strip().isdigit() for x in parts):
+        raise argparse.ArgumentTypeError(f"LO:HI with integers, got {v!r}")
+    try:
+        return _checked_t_range(int(parts[0]), int(parts[1]))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def main(argv: Optional[list] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", required=True)
@@ -400,6 +427,10 @@ def main(argv: Optional[list] = None) -> int:
                    help="relative sampling weight of a task (default 1), repeatable")
     p.add_argument("--task-noise", type=float, default=0.0,
                    help="std of Gaussian noise added to the task embedding in training (for task inversion)")
+    p.add_argument("--t-range", type=_t_range_arg, default=(0, Df.T_TRAIN), metavar="LO:HI",
+                   help=f"train on timesteps in [LO, HI) only (default 0:{Df.T_TRAIN})")
+    p.add_argument("--freeze-text", action="store_true",
+                   help="train neither the text encoder nor the classifier head (both stay as --init-from has them)")
     a = p.parse_args(argv)
     if a.task_noise < 0:
         p.error(f"--task-noise must be >= 0, got {a.task_noise}")
@@ -413,7 +444,7 @@ def main(argv: Optional[list] = None) -> int:
                 stop_at=a.stop_at, minutes=a.budget_minutes, extra_tasks=a.extra_task, warmup=a.warmup,
                 ckpt_every=a.ckpt_every, small=a.small, init_from=a.init_from, task_weights=tw,
                 pos=a.pos_emb, new_lr_scale=a.new_lr_scale, task_noise=a.task_noise,
-                batch_candidates=a.batch_candidates)
+                batch_candidates=a.batch_candidates, t_range=a.t_range, freeze_text=a.freeze_text)
     log(f"{name}: done", steps=res["steps"])
     return 0
 

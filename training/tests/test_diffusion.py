@@ -34,6 +34,27 @@ class Sampler(unittest.TestCase):
         self.assertLess(float((out - x0).abs().mean()), 0.04)
         self.assertLess(float((out - ab[0].sqrt() * x0).abs().max()), 0.2)
 
+    def test_sampling_can_start_part_way_from_a_given_sample(self):
+        ab = Df.alphas_cumprod()
+        x0 = torch.randn(2, 4, 16, 16)
+        seen = []
+
+        def oracle(sample, t):
+            seen.append(int(t[0]))
+            a = ab[t.long()].view(-1, 1, 1, 1)
+            xt, target = sample[:, :4], torch.cat([x0, x0, x0])
+            return a.sqrt() * (xt - a.sqrt() * target) / (1 - a).sqrt() - (1 - a).sqrt() * target
+
+        ts = Df.ddim_timesteps(10)
+        a = ab[ts[6]]
+        x_init = a.sqrt() * x0 + (1 - a).sqrt() * torch.randn(2, 4, 16, 16)
+        out = Df.sample(oracle, torch.zeros(2, 4, 16, 16), steps=10, start=6, x_init=x_init)
+        self.assertEqual(seen, ts[6:].tolist())
+        self.assertLess(float((out - x0).abs().mean()), 0.04)
+        for bad in (dict(start=6), dict(start=10, x_init=x_init), dict(start=-1, x_init=x_init)):
+            with self.assertRaises(ValueError):
+                Df.sample(oracle, torch.zeros(2, 4, 16, 16), steps=10, **bad)
+
     def test_add_noise_v_target_is_consistent(self):
         ab = Df.alphas_cumprod()
         x0, n = torch.randn(3, 4, 8, 8), torch.randn(3, 4, 8, 8)
