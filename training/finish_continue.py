@@ -11,6 +11,8 @@ does before the decision to ship it, as one resumable command (a finished step i
 3. The decoder learns RUN's UNet's own sampled latents, with the shipped settings (DECODER).
 4. The classifier head is fine-tuned again with WordNet synonyms (training.classifier): the
    continuation also trained the text encoder, so the shipped head's fine-tuning no longer fits.
+   A run trained with `train_unet --freeze-text` has the package's encoder and head unchanged:
+   the head (its seed chosen on val) is kept and only its val accuracy is recorded.
 5. BASE (the shipped model, rebuilt by training.from_package) and RUN edit the same val edits
    (disjoint scenes, training phrasings), compared edit by edit (training.compare).
 6. RUN's autoencoder ceiling on val targets (the card's constraint: >= 95% on every task).
@@ -38,6 +40,7 @@ from . import finetune_decoder as FD
 from . import from_package as FP
 from . import synonyms as SYN
 from .common import load_ckpt, log, read_json, write_json
+from .train_unet import load_editor, tokenizer
 
 # the settings of the shipped decoder's second fine-tuning (docs/model-card.md, "Decoder trained on
 # the UNet's own latents"), chosen on val; a new UNet gets the same recipe. It ran 25 minutes on one
@@ -115,7 +118,13 @@ def finish(parts: Optional[str], run: str, base: str, decoder_from: str, val_per
                           generated_min_psnr=dec["generated_min_psnr"])
         write_json(os.path.join(run, "finish-decoder.json"), res)
     clf = read_json(os.path.join(run, "finish-classifier.json"))
-    if clf is not None and clf.get("seed", 0) != classifier_seed:
+    if clf is None and load_ckpt(os.path.join(run, "unet.pt")).get("freeze_text"):
+        model, _, _ = load_editor(run)
+        clf = {"kept": "text encoder frozen in the continuation: the package's head is kept",
+               "val_after": C.val_accuracy(model, tokenizer(run))}
+        write_json(os.path.join(run, "finish-classifier.json"), clf)
+        log("finish: classifier head kept (text encoder frozen)", val=clf["val_after"]["mean"])
+    if clf is not None and "kept" not in clf and clf.get("seed", 0) != classifier_seed:
         # the head was fine-tuned in place: another seed must start again from the jointly trained one
         raise ValueError(f"{run}: the head was fine-tuned with seed {clf.get('seed', 0)}, not {classifier_seed}; "
                          "unpack the run again (or use copies, training/README.md) to try another seed")

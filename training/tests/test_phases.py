@@ -359,6 +359,30 @@ class Recipe(unittest.TestCase):
         with self.assertRaises(SystemExit):  # no packed run there
             carry.unpack(os.path.join(self.tmp, "no-such-parts"), os.path.join(self.tmp, "nothing"))
 
+    def test_finishing_a_frozen_text_continuation_keeps_the_packages_classifier_head(self):
+        from training import finish_continue as F, from_package, package
+        pkg = os.path.join(self.tmp, "pkg-frozen")
+        package.build(self.run_dir, pkg, fp16=False, check=False)
+        base = os.path.join(self.tmp, "frozen-base")
+        from_package.write_run(pkg, base)
+        run = os.path.join(self.tmp, "frozen-run")
+        os.makedirs(run)
+        for f in ("vae.pt", "vae_eval.json", "tokenizer"):
+            (shutil.copytree if f == "tokenizer" else shutil.copy)(os.path.join(base, f), os.path.join(run, f))
+        train_unet.train(run, 2, batch=4, n_per_task=8, init_from=os.path.join(base, "unet.pt"), lr=1e-3, warmup=1,
+                         freeze_text=True)
+        small = dict(val_per_task=1, ceiling_per_task=1, decoder={"steps": 2, "generated": 1, "n_per_task": 1},
+                     classifier_steps=3, classifier_per_task=2, decoder_eval_per_task=1)
+        res = F.finish(None, run, base, pkg, **small)
+        head = {k: v for k, v in torch.load(os.path.join(base, "unet.pt"))["ema"].items() if k.startswith("classifier.")}
+        done = torch.load(os.path.join(run, "unet.pt"))["ema"]
+        for k, v in head.items():
+            self.assertTrue(torch.equal(done[k], v), k)
+        with open(os.path.join(run, "finish-classifier.json")) as f:
+            self.assertIn("kept", json.load(f))
+        self.assertGreaterEqual(res["classifier_val"], 0.0)
+        self.assertFalse(os.path.exists(os.path.join(run, "classifier.json")))
+
     def test_finish_command_refuses_bad_arguments_before_any_work(self):
         import subprocess
         import sys
