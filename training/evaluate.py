@@ -85,6 +85,19 @@ def classifier_accuracy(model: Editor, tok, per_task: int = 100, split: str = "t
     return task_accuracy(model, tok, texts)
 
 
+def load_edits(run: str, name: str, per_task: int, split: str, tasks: Optional[Sequence[str]]):
+    """The run's model, scaling factor, trained steps, autoencoder and tokenizer, and the split's
+    edits with their token ids and task vectors: what every evaluation of edits starts from (the
+    same scenes, phrasings and order for the same arguments)."""
+    model, sf, trained_steps = load_editor(run, name)
+    ae = load_vae(run)
+    tok = tokenizer(run)
+    pairs = D.make_pairs(per_task, split, 0, tasks)
+    ids = torch.tensor([tok(s) for s in pairs.texts])
+    emb = model.task_vectors(torch.from_numpy(pairs.task_ids))
+    return model, sf, trained_steps, ae, tok, pairs, ids, emb
+
+
 def evaluate(run: str, per_task: int = 20, name: str = "unet", steps: int = DEFAULTS["steps"],
              g_text: float = DEFAULTS["g_text"], g_image: float = DEFAULTS["g_image"], tasks: Optional[Sequence[str]] = None, device: str = "cpu",
              clf_per_task: int = 100, split: str = "test") -> Dict[str, object]:
@@ -92,12 +105,7 @@ def evaluate(run: str, per_task: int = 20, name: str = "unet", steps: int = DEFA
     held-out "test" numbers are not chosen on the test set."""
     setup(device)
     t0 = time.time()
-    model, sf, trained_steps = load_editor(run, name)
-    ae = load_vae(run)
-    tok = tokenizer(run)
-    pairs = D.make_pairs(per_task, split, 0, tasks)
-    ids = torch.tensor([tok(s) for s in pairs.texts])
-    emb = model.task_vectors(torch.from_numpy(pairs.task_ids))
+    model, sf, trained_steps, ae, tok, pairs, ids, emb = load_edits(run, name, per_task, split, tasks)
     out = edit(model, ae, sf, ids, torch.tensor(tok("")), pairs.inputs, emb, steps, g_text, g_image)
     rows: Dict[str, list] = defaultdict(list)
     for k in range(len(pairs)):

@@ -16,7 +16,6 @@ import os
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence
 
-import numpy as np
 import torch
 
 from . import data as D
@@ -24,8 +23,7 @@ from . import diffusion as Df
 from . import metrics as M
 from . import tasks as T
 from .common import log, setup, write_json
-from .evaluate import DEFAULTS
-from .train_unet import load_editor, load_vae, tokenizer
+from .evaluate import DEFAULTS, load_edits
 
 STARTS = (0, 5, 10, 14, 17, 19)  # indices into the 20 trailing timesteps: t = 999, 749, 499, 299, 149, 49
 
@@ -34,12 +32,7 @@ STARTS = (0, 5, 10, 14, 17, 19)  # indices into the 20 trailing timesteps: t = 9
 def probe(run: str, tasks: Sequence[str], per_task: int = 48, split: str = "val", starts: Sequence[int] = STARTS,
           steps: int = DEFAULTS["steps"], batch: int = 16, name: str = "unet") -> Dict[str, object]:
     setup("cpu")
-    model, sf, _ = load_editor(run, name)
-    ae = load_vae(run)
-    tok = tokenizer(run)
-    pairs = D.make_pairs(per_task, split, 0, tasks)
-    ids = torch.tensor([tok(s) for s in pairs.texts])
-    emb = model.task_vectors(torch.from_numpy(pairs.task_ids))
+    model, sf, _, ae, tok, pairs, ids, emb = load_edits(run, name, per_task, split, tasks)
     un, _ = model.text(torch.tensor(tok(""))[None])
     ab = Df.alphas_cumprod()
     ts = Df.ddim_timesteps(steps)
