@@ -79,6 +79,8 @@ def main(argv: Optional[list] = None) -> int:
     unknown = [t for t in tasks if t not in T.TASK_NAMES]
     if unknown:
         p.error(f"unknown task(s) {unknown}; known: {', '.join(T.TASK_NAMES)}")
+    if not tasks or a.per_task < 1:
+        p.error("give at least one task and --per-task >= 1")
     res = probe(a.run, tasks, a.per_task, a.split, name=a.name)
     write_json(a.out or os.path.join(a.run, f"probe-{a.name}-{a.split}.json"), res)
     return 0

@@ -147,8 +147,9 @@ class Recipe(unittest.TestCase):
             # this tiny model is no editor, so only "different": the sampler itself is checked with an
             # oracle in test_diffusion (a late start from the truth ends at the truth)
             self.assertNotEqual(last[task]["psnr_in"], first[task]["psnr_in"], task)
-        with self.assertRaises(SystemExit):
-            probe.main(["--run", self.run_dir, "--tasks", "detect,nosuchtask"])
+        for bad in (["--tasks", "detect,nosuchtask"], ["--tasks", "detect", "--per-task", "0"], ["--tasks", ","]):
+            with self.assertRaises(SystemExit):
+                probe.main(["--run", self.run_dir, *bad])
 
     def test_position_tables_join_a_trained_model_without_changing_it_and_survive_a_package(self):
         from training.editor import Editor
