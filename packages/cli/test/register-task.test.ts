@@ -70,6 +70,7 @@ describe("register-task", () => {
       assert.equal(await main(["register-task", fits, "--nats", nats.url], ok.io as never), 0, ok.err.join(""));
       assert.equal((await registry.get("fits"))?.embedding.length, 6);
       await registry.delete("add");
+      await registry.delete("fits");
     } finally {
       await nc.close();
     }
