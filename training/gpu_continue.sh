@@ -19,6 +19,13 @@
 # 1.2x the samples per second: this model is launch-bound on a GPU), LR (3e-4), WARMUP (200), N_PER_TASK
 # (4000), UNET_SECONDS (the training budget; default TOTAL - 120 s for the pool, start-up and
 # packing), EXTRA_ARGS (e.g. --task-weight text=2), DEVICE (cuda; cpu for a smoke test).
+# LOW_SECONDS (default 0: off) adds a second phase after the first is packed: the result trained on
+# at low noise only (LOW_T, default 0:500; LOW_LR 1e-4, LOW_WARMUP 50, same batch, pool and
+# EXTRA_ARGS) into RUN-low, packed into OUT/low. training.probe found the weak tasks spoiled mostly
+# below t = 500, and on the CPU such a phase after an all-timestep one lifted sketch, while training
+# above t = 500 alone cost detect and texture (docs/model-card.md): so it only ever follows an
+# all-timestep phase. Both results come back, to be compared on val; phase 1 is packed first so
+# that it survives should phase 2 run out of time. Its time comes out of UNET_SECONDS's default.
 set -u -o pipefail
 BASE=${1:?usage: gpu_continue.sh BASE RUN OUT [TOTAL_SECONDS]}
 RUN=${2:?usage: gpu_continue.sh BASE RUN OUT [TOTAL_SECONDS]}
@@ -45,7 +52,13 @@ fi
 cp "$BASE/vae.pt" "$BASE/vae_eval.json" "$RUN/"
 cp -r "$BASE/tokenizer" "$RUN/"
 
-UNET_SECONDS=${UNET_SECONDS:-$((TOTAL - 120))}
+LOW_SECONDS=${LOW_SECONDS:-0}
+LOW_OVERHEAD=45  # phase 2's start-up (the pool is linked, not rebuilt) and its packing
+if [ "$LOW_SECONDS" -gt 0 ]; then
+  UNET_SECONDS=${UNET_SECONDS:-$((TOTAL - 120 - LOW_SECONDS - LOW_OVERHEAD))}
+else
+  UNET_SECONDS=${UNET_SECONDS:-$((TOTAL - 120))}
+fi
 MIN=$($PY -c "print(round(max(0.02, $UNET_SECONDS / 60.0), 3))")
 echo "UNet budget ${MIN} min"
 # should the phase run over, the timeout's SIGINT makes the trainer save its current step
@@ -55,4 +68,26 @@ timeout -s INT $((TOTAL - 15 - ($(date +%s) - START))) \
     --steps 1000000 --budget-minutes "$MIN" --batch "${BATCH:-auto}" --batch-candidates "${BATCH_CANDIDATES:-256,512,1024,2048}" --lr "${LR:-3e-4}" --warmup "${WARMUP:-200}" \
     --n-per-task "${N_PER_TASK:-4000}" --ckpt-every 2000 ${EXTRA_ARGS:-} 2>&1 | tee "$OUT/log-continue.txt"
 $PY -m training.carry pack --run "$RUN" --out "$OUT"
+echo "phase 1 done at $(( $(date +%s) - START ))s"
+
+if [ "$LOW_SECONDS" -gt 0 ]; then
+  LOW_RUN="$RUN-low"
+  if [ -e "$LOW_RUN/unet.pt" ]; then
+    echo "gpu_continue: $LOW_RUN/unet.pt exists; give a new RUN" >&2
+    exit 2
+  fi
+  mkdir -p "$LOW_RUN" "$OUT/low"
+  cp "$RUN/vae.pt" "$RUN/vae_eval.json" "$LOW_RUN/"
+  cp -r "$RUN/tokenizer" "$LOW_RUN/"
+  ln -sf "$(cd "$RUN" && pwd)/pool.pt" "$LOW_RUN/pool.pt"
+  LOW_BATCH=$($PY -c "from training.common import load_ckpt; print(load_ckpt('$RUN/unet.pt')['batch'])")
+  LOW_MIN=$($PY -c "print(round(max(0.02, $LOW_SECONDS / 60.0), 3))")
+  echo "low-noise phase: ${LOW_MIN} min, t ${LOW_T:-0:500}, batch $LOW_BATCH"
+  # shellcheck disable=SC2086
+  timeout -s INT $((TOTAL - 15 - ($(date +%s) - START))) \
+    $PY -m training.train_unet --run "$LOW_RUN" --name unet --init-from "$RUN/unet.pt" --device "$DEVICE" \
+      --steps 1000000 --budget-minutes "$LOW_MIN" --batch "$LOW_BATCH" --lr "${LOW_LR:-1e-4}" --warmup "${LOW_WARMUP:-50}" \
+      --t-range "${LOW_T:-0:500}" --n-per-task "${N_PER_TASK:-4000}" --ckpt-every 2000 ${EXTRA_ARGS:-} 2>&1 | tee "$OUT/low/log-continue.txt"
+  $PY -m training.carry pack --run "$LOW_RUN" --out "$OUT/low"
+fi
 echo "total $(( $(date +%s) - START ))s"

@@ -280,7 +280,7 @@ class Recipe(unittest.TestCase):
         run, out = os.path.join(self.tmp, "cont"), os.path.join(self.tmp, "cont-out")
         # BATCH left at its default, auto: the probe's candidates scaled down to this tiny model
         env = dict(os.environ, DEVICE="cpu", PYTHON=sys.executable, UNET_SECONDS="2", BATCH_CANDIDATES="2,4",
-                   N_PER_TASK="4", EMUEDIT_TRAIN_THREADS="1")
+                   N_PER_TASK="4", EMUEDIT_TRAIN_THREADS="1", LOW_SECONDS="1", LOW_T="0:300")
         script = os.path.join(root, "training", "gpu_continue.sh")
         done = subprocess.run(["bash", script, self.run_dir, run, out, "300"], cwd=root, env=env, capture_output=True,
                               text=True, timeout=300)
@@ -296,6 +296,15 @@ class Recipe(unittest.TestCase):
         from training import carry
         carry.unpack(out, back)
         self.assertTrue(os.path.exists(os.path.join(back, "unet.pt")) and os.path.exists(os.path.join(back, "vae.pt")))
+        # the low-noise phase continues phase 1's result on t < LOW_T's end, with phase 1's batch
+        low_back = os.path.join(self.tmp, "cont-low-back")
+        carry.unpack(os.path.join(out, "low"), low_back)
+        low = torch.load(os.path.join(low_back, "unet.pt"))
+        self.assertEqual(low["t_range"], [0, 300])
+        self.assertEqual(low["init_from"], os.path.join(run, "unet.pt"))
+        self.assertEqual(low["init_steps"], st["init_steps"] + st["step"])  # steps behind the weights, in all
+        self.assertEqual(low["batch"], st["batch"])
+        self.assertFalse(os.path.exists(os.path.join(low_back, "pool.pt")))
         # a second call with the same RUN is refused rather than overwriting a trained model
         again = subprocess.run(["bash", script, self.run_dir, run, out, "300"], cwd=root, env=env, capture_output=True,
                                text=True, timeout=60)
