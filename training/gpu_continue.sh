@@ -38,10 +38,16 @@ DEVICE=${DEVICE:-cuda}
 for f in unet.pt vae.pt vae_eval.json tokenizer/vocab.json tokenizer/merges.txt; do
   [ -e "$BASE/$f" ] || { echo "gpu_continue: $BASE/$f is missing (make BASE with training.from_package)" >&2; exit 2; }
 done
-if [ -e "$RUN/unet.pt" ]; then
-  echo "gpu_continue: $RUN/unet.pt exists; give a new RUN" >&2
-  exit 2
-fi
+LOW_SECONDS=${LOW_SECONDS:-0}
+case "$LOW_SECONDS" in
+  ''|*[!0-9]*) echo "gpu_continue: LOW_SECONDS must be a whole number of seconds, got '$LOW_SECONDS'" >&2; exit 2 ;;
+esac
+for r in "$RUN" "$RUN-low"; do
+  if [ -e "$r/unet.pt" ] && { [ "$r" = "$RUN" ] || [ "$LOW_SECONDS" -gt 0 ]; }; then
+    echo "gpu_continue: $r/unet.pt exists; give a new RUN" >&2
+    exit 2
+  fi
+done
 $PY -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no cuda')" || exit 1
 mkdir -p "$RUN" "$OUT"
 # BASE/data_fingerprint.json (`python3 -m training.data write` where the run is evaluated): a
@@ -52,7 +58,6 @@ fi
 cp "$BASE/vae.pt" "$BASE/vae_eval.json" "$RUN/"
 cp -r "$BASE/tokenizer" "$RUN/"
 
-LOW_SECONDS=${LOW_SECONDS:-0}
 LOW_OVERHEAD=45  # phase 2's start-up (the pool is linked, not rebuilt) and its packing
 if [ "$LOW_SECONDS" -gt 0 ]; then
   UNET_SECONDS=${UNET_SECONDS:-$((TOTAL - 120 - LOW_SECONDS - LOW_OVERHEAD))}
@@ -70,12 +75,12 @@ timeout -s INT $((TOTAL - 15 - ($(date +%s) - START))) \
 $PY -m training.carry pack --run "$RUN" --out "$OUT"
 echo "phase 1 done at $(( $(date +%s) - START ))s"
 
-if [ "$LOW_SECONDS" -gt 0 ]; then
+LEFT=$((TOTAL - 15 - ($(date +%s) - START)))
+if [ "$LOW_SECONDS" -gt 0 ] && [ "$LEFT" -lt 30 ]; then
+  # `timeout 0` would mean no limit at all: a phase 2 without time is skipped, phase 1 is packed
+  echo "gpu_continue: ${LEFT}s left of TOTAL, the low-noise phase is skipped" >&2
+elif [ "$LOW_SECONDS" -gt 0 ]; then
   LOW_RUN="$RUN-low"
-  if [ -e "$LOW_RUN/unet.pt" ]; then
-    echo "gpu_continue: $LOW_RUN/unet.pt exists; give a new RUN" >&2
-    exit 2
-  fi
   mkdir -p "$LOW_RUN" "$OUT/low"
   cp "$RUN/vae.pt" "$RUN/vae_eval.json" "$LOW_RUN/"
   cp -r "$RUN/tokenizer" "$LOW_RUN/"

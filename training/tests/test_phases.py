@@ -310,6 +310,11 @@ class Recipe(unittest.TestCase):
                                text=True, timeout=60)
         self.assertEqual(again.returncode, 2)
         self.assertIn("exists", again.stderr)
+        bad = subprocess.run(["bash", script, self.run_dir, run + "-new", out, "300"], cwd=root,
+                             env=dict(env, LOW_SECONDS="1.5"), capture_output=True, text=True, timeout=60)
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("whole number", bad.stderr)
+        self.assertFalse(os.path.exists(run + "-new"))  # refused before anything is written
 
     def test_finishing_a_continuation_swaps_the_decoder_retrains_it_and_compares_on_val(self):
         from training import carry, finish_continue as F, from_package, package
