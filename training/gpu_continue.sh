@@ -42,12 +42,17 @@ LOW_SECONDS=${LOW_SECONDS:-0}
 case "$LOW_SECONDS" in
   ''|*[!0-9]*) echo "gpu_continue: LOW_SECONDS must be a whole number of seconds, got '$LOW_SECONDS'" >&2; exit 2 ;;
 esac
-for r in "$RUN" "$RUN-low"; do
-  if [ -e "$r/unet.pt" ] && { [ "$r" = "$RUN" ] || [ "$LOW_SECONDS" -gt 0 ]; }; then
-    echo "gpu_continue: $r/unet.pt exists; give a new RUN" >&2
-    exit 2
-  fi
+LOW_RUN="$RUN-low"
+WILL_WRITE=("$RUN")
+[ "$LOW_SECONDS" -gt 0 ] && WILL_WRITE+=("$LOW_RUN")
+for r in "${WILL_WRITE[@]}"; do
+  [ -e "$r/unet.pt" ] && { echo "gpu_continue: $r/unet.pt exists; give a new RUN" >&2; exit 2; }
 done
+left() { echo $((TOTAL - 15 - ($(date +%s) - START))); }   # seconds of TOTAL left, less a margin to exit
+minutes() { $PY -c "print(round(max(0.02, $1 / 60.0), 3))"; }
+seed_run() {  # the frozen parts a UNet run needs: autoencoder, its eval, tokenizer
+  cp "$1/vae.pt" "$1/vae_eval.json" "$2/" && cp -r "$1/tokenizer" "$2/"
+}
 $PY -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no cuda')" || exit 1
 mkdir -p "$RUN" "$OUT"
 # BASE/data_fingerprint.json (`python3 -m training.data write` where the run is evaluated): a
@@ -55,41 +60,33 @@ mkdir -p "$RUN" "$OUT"
 if [ -e "$BASE/data_fingerprint.json" ]; then
   $PY -m training.data check "$BASE/data_fingerprint.json" 2>&1 | tee "$OUT/log-fingerprint.txt"
 fi
-cp "$BASE/vae.pt" "$BASE/vae_eval.json" "$RUN/"
-cp -r "$BASE/tokenizer" "$RUN/"
+seed_run "$BASE" "$RUN"
 
 LOW_OVERHEAD=45  # phase 2's start-up (the pool is linked, not rebuilt) and its packing
-if [ "$LOW_SECONDS" -gt 0 ]; then
-  UNET_SECONDS=${UNET_SECONDS:-$((TOTAL - 120 - LOW_SECONDS - LOW_OVERHEAD))}
-else
-  UNET_SECONDS=${UNET_SECONDS:-$((TOTAL - 120))}
-fi
-MIN=$($PY -c "print(round(max(0.02, $UNET_SECONDS / 60.0), 3))")
+UNET_SECONDS=${UNET_SECONDS:-$((TOTAL - 120 - (LOW_SECONDS > 0 ? LOW_SECONDS + LOW_OVERHEAD : 0)))}
+MIN=$(minutes "$UNET_SECONDS")
 echo "UNet budget ${MIN} min"
 # should the phase run over, the timeout's SIGINT makes the trainer save its current step
 # shellcheck disable=SC2086
-timeout -s INT $((TOTAL - 15 - ($(date +%s) - START))) \
+timeout -s INT "$(left)" \
   $PY -m training.train_unet --run "$RUN" --name unet --init-from "$BASE/unet.pt" --device "$DEVICE" \
     --steps 1000000 --budget-minutes "$MIN" --batch "${BATCH:-auto}" --batch-candidates "${BATCH_CANDIDATES:-256,512,1024,2048}" --lr "${LR:-3e-4}" --warmup "${WARMUP:-200}" \
     --n-per-task "${N_PER_TASK:-4000}" --ckpt-every 2000 ${EXTRA_ARGS:-} 2>&1 | tee "$OUT/log-continue.txt"
 $PY -m training.carry pack --run "$RUN" --out "$OUT"
 echo "phase 1 done at $(( $(date +%s) - START ))s"
 
-LEFT=$((TOTAL - 15 - ($(date +%s) - START)))
-if [ "$LOW_SECONDS" -gt 0 ] && [ "$LEFT" -lt 30 ]; then
+if [ "$LOW_SECONDS" -gt 0 ] && [ "$(left)" -lt 30 ]; then
   # `timeout 0` would mean no limit at all: a phase 2 without time is skipped, phase 1 is packed
-  echo "gpu_continue: ${LEFT}s left of TOTAL, the low-noise phase is skipped" >&2
+  echo "gpu_continue: $(left)s left of TOTAL, the low-noise phase is skipped" >&2
 elif [ "$LOW_SECONDS" -gt 0 ]; then
-  LOW_RUN="$RUN-low"
   mkdir -p "$LOW_RUN" "$OUT/low"
-  cp "$RUN/vae.pt" "$RUN/vae_eval.json" "$LOW_RUN/"
-  cp -r "$RUN/tokenizer" "$LOW_RUN/"
+  seed_run "$RUN" "$LOW_RUN"
   ln -sf "$(cd "$RUN" && pwd)/pool.pt" "$LOW_RUN/pool.pt"
   LOW_BATCH=$($PY -c "from training.common import load_ckpt; print(load_ckpt('$RUN/unet.pt')['batch'])")
-  LOW_MIN=$($PY -c "print(round(max(0.02, $LOW_SECONDS / 60.0), 3))")
+  LOW_MIN=$(minutes "$LOW_SECONDS")
   echo "low-noise phase: ${LOW_MIN} min, t ${LOW_T:-0:500}, batch $LOW_BATCH"
   # shellcheck disable=SC2086
-  timeout -s INT $((TOTAL - 15 - ($(date +%s) - START))) \
+  timeout -s INT "$(left)" \
     $PY -m training.train_unet --run "$LOW_RUN" --name unet --init-from "$RUN/unet.pt" --device "$DEVICE" \
       --steps 1000000 --budget-minutes "$LOW_MIN" --batch "$LOW_BATCH" --lr "${LOW_LR:-1e-4}" --warmup "${LOW_WARMUP:-50}" \
       --t-range "${LOW_T:-0:500}" --n-per-task "${N_PER_TASK:-4000}" --ckpt-every 2000 ${EXTRA_ARGS:-} 2>&1 | tee "$OUT/low/log-continue.txt"

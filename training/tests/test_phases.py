@@ -315,6 +315,22 @@ class Recipe(unittest.TestCase):
         self.assertEqual(bad.returncode, 2)
         self.assertIn("whole number", bad.stderr)
         self.assertFalse(os.path.exists(run + "-new"))  # refused before anything is written
+        # RUN is new but RUN-low holds a trained model: refused before phase 1 spends its time
+        os.makedirs(run + "-new-low")
+        shutil.copy(os.path.join(run, "unet.pt"), os.path.join(run + "-new-low", "unet.pt"))
+        clash = subprocess.run(["bash", script, self.run_dir, run + "-new", out, "300"], cwd=root, env=env,
+                               capture_output=True, text=True, timeout=60)
+        self.assertEqual(clash.returncode, 2)
+        self.assertIn("-new-low/unet.pt exists", clash.stderr)
+        self.assertFalse(os.path.exists(run + "-new"))
+        # TOTAL 40: under 30 s can be left after phase 1 (40 - 15 margin), so phase 2 is skipped, not run unlimited
+        short_out = os.path.join(self.tmp, "cont-short-out")
+        short = subprocess.run(["bash", script, self.run_dir, run + "-short", short_out, "40"], cwd=root, env=env,
+                               capture_output=True, text=True, timeout=120)
+        self.assertEqual(short.returncode, 0, short.stderr[-2000:])
+        self.assertIn("the low-noise phase is skipped", short.stderr)
+        self.assertFalse(os.path.exists(os.path.join(short_out, "low")))
+        self.assertFalse(os.path.exists(run + "-short-low"))
 
     def test_finishing_a_continuation_swaps_the_decoder_retrains_it_and_compares_on_val(self):
         from training import carry, finish_continue as F, from_package, package
