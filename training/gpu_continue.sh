@@ -66,6 +66,10 @@ LOW_OVERHEAD=45  # phase 2's start-up (the pool is linked, not rebuilt) and its 
 UNET_SECONDS=${UNET_SECONDS:-$((TOTAL - 120 - (LOW_SECONDS > 0 ? LOW_SECONDS + LOW_OVERHEAD : 0)))}
 MIN=$(minutes "$UNET_SECONDS")
 echo "UNet budget ${MIN} min"
+if [ "$(left)" -lt 5 ]; then  # `timeout 0` would mean no limit at all
+  echo "gpu_continue: TOTAL_SECONDS=$TOTAL leaves no time to train after start-up" >&2
+  exit 2
+fi
 # should the phase run over, the timeout's SIGINT makes the trainer save its current step
 # shellcheck disable=SC2086
 timeout -s INT "$(left)" \

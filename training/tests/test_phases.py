@@ -331,6 +331,10 @@ class Recipe(unittest.TestCase):
         self.assertIn("the low-noise phase is skipped", short.stderr)
         self.assertFalse(os.path.exists(os.path.join(short_out, "low")))
         self.assertFalse(os.path.exists(run + "-short-low"))
+        tiny = subprocess.run(["bash", script, self.run_dir, run + "-tiny", out, "10"], cwd=root, env=env,
+                              capture_output=True, text=True, timeout=120)
+        self.assertEqual(tiny.returncode, 2)
+        self.assertIn("leaves no time to train", tiny.stderr)
 
     def test_finishing_a_continuation_swaps_the_decoder_retrains_it_and_compares_on_val(self):
         from training import carry, finish_continue as F, from_package, package
