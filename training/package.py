@@ -12,7 +12,7 @@ from typing import Dict, Optional
 import torch
 
 from . import export, tasks as T, world as W
-from .common import log, write_json
+from .common import load_ckpt, log, write_json
 from .evaluate import DEFAULTS
 from .train_unet import load_editor, load_vae, tokenizer
 from .verify import verify_package
@@ -61,7 +61,10 @@ def build(run: str, out: str, name: str = "unet", fp16: Optional[bool] = None, c
            "default_image_guidance_scale": DEFAULTS["g_image"], "tasks": "tasks/tasks.json",
            "task_classifier": "task_classifier/model.onnx"}
     export.write_package_meta(tmp, "emu", export.ddim_vpred_config(), emu, table)
-    info: Dict[str, object] = {"fp16_weights": fp16, "params": n_params, "trained_steps": steps}
+    # a continued run's step counts only its own phase; init_steps are those of the run it started from
+    init_steps = int(load_ckpt(os.path.join(run, f"{name}.pt")).get("init_steps", 0))
+    info: Dict[str, object] = {"fp16_weights": fp16, "params": n_params, "trained_steps": steps,
+                               "init_steps": init_steps, "steps_behind_weights": init_steps + steps}
     if check:
         twins = [model.text, model.unet, ae, model.classifier]
         if fp16:

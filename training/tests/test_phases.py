@@ -48,7 +48,9 @@ class Recipe(unittest.TestCase):
     @unittest.skipUnless(HAVE_ORT, "no onnxruntime (python) and no onnxruntime-node in packages/onnx-runtime")
     def test_onnx_matches_torch(self):
         with open(os.path.join(self.run_dir, "package.json")) as f:
-            diffs = json.load(f)["max_abs_diff"]
+            info = json.load(f)
+        diffs = info["max_abs_diff"]
+        self.assertEqual((info["init_steps"], info["steps_behind_weights"]), (0, info["trained_steps"]))
         self.assertEqual(set(diffs), {"text_encoder", "unet", "vae_encoder", "vae_decoder", "task_classifier"})
         for k, v in diffs.items():
             self.assertLess(v, 1e-4, k)
@@ -268,6 +270,31 @@ class Recipe(unittest.TestCase):
                      "--eval-n", "1"])
         with open(os.path.join(fresh, "inversion", "contour-k1.entry.json")) as f:
             self.assertEqual(len(json.load(f)["embedding"]), task_vector_dim(src_model.cfg))
+        # refining one known task's vector on the rebuilt run changes that row and nothing else
+        from training import refine_task
+        back = os.path.join(self.tmp, "back-fp16-False")
+        refine_task.main(["--run", back, "--task", "detect", "--pairs", "4", "--steps", "3", "--batch", "2",
+                          "--t-range", "0:500", "--out", "unet-ref"])
+        before, after = torch.load(os.path.join(back, "unet.pt")), torch.load(os.path.join(back, "unet-ref.pt"))
+        from training import tasks as T
+        tid = T.TASK_INDEX["detect"]
+        for name, w in before["ema"].items():
+            if name == "tasks.weight":
+                keep = torch.arange(len(w)) != tid
+                self.assertTrue(torch.equal(after["ema"][name][keep], w[keep]))
+                self.assertFalse(torch.equal(after["ema"][name][tid], w[tid]))
+            else:
+                self.assertTrue(torch.equal(after["ema"][name], w), name)
+        with open(os.path.join(back, "unet-ref-detect.json")) as f:
+            self.assertEqual(json.load(f)["t_range"], [0, 500])
+        self.assertEqual(after["refined_tasks"]["detect"]["steps"], 3)
+        for bad in (["--out", "unet"], ["--task", "contour"], ["--steps", "0"]):  # refused with a usage error
+            args = dict(zip(["--task", "--out", "--steps"], ["detect", "unet-ref2", "1"]))
+            args.update(dict(zip(bad[::2], bad[1::2])))
+            with self.assertRaises(SystemExit):
+                refine_task.main(["--run", back] + [x for kv in args.items() for x in kv])
+        with self.assertRaises(SystemExit):  # a run that reaches its vectors through the task MLP
+            refine_task.main(["--run", self.run_dir, "--task", "detect", "--steps", "1", "--out", "unet-ref"])
         with open(os.path.join(self.tmp, "pkg-fp16-False", "unet", "model.onnx"), "r+b") as f:
             f.truncate(f.seek(0, 2) // 2)  # a damaged package is refused, not half-loaded
         with self.assertRaises(Exception):
