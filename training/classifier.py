@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Dict, List, Optional
+from typing import AbstractSet, Dict, List, Optional
 
 import numpy as np
 import torch
@@ -31,11 +31,13 @@ KEEP = T.SLOT_WORDS | {"the", "a", "an", "to", "in", "of", "at", "on", "it", "is
 FILLERS = ["please", "now", "the", "a", "image", "picture", "can you", "could you", "i want to", "just", "quickly", "and"]
 
 
-def augment(text: str, rng: np.random.Generator) -> str:
+def augment(text: str, rng: np.random.Generator, keep: AbstractSet[str] = frozenset()) -> str:
+    """Word drops, filler words and a swap; words in `keep` are never dropped or swapped (the UNet's
+    instructions must still name what the target shows). The random draws do not depend on `keep`."""
     words = text.split()
     out: List[str] = []
     for w in words:
-        if rng.random() < 0.12 and len(words) > 2:
+        if rng.random() < 0.12 and len(words) > 2 and w not in keep:
             continue
         out.append(w)
         if rng.random() < 0.08:
@@ -44,7 +46,8 @@ def augment(text: str, rng: np.random.Generator) -> str:
         out.insert(0, FILLERS[int(rng.integers(len(FILLERS)))])
     if len(out) > 2 and rng.random() < 0.2:
         i = int(rng.integers(len(out) - 1))
-        out[i], out[i + 1] = out[i + 1], out[i]
+        if out[i] not in keep and out[i + 1] not in keep:
+            out[i], out[i + 1] = out[i + 1], out[i]
     return " ".join(out) if out else text
 
 

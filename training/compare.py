@@ -39,7 +39,7 @@ def _check_comparable(a: Dict[str, Any], b: Dict[str, Any], across_samplers: boo
     for name, ev in (("before", a), ("after", b)):
         if "edits" not in ev:
             raise ValueError(f"{name}: no per-edit results (made by an older training.evaluate; evaluate again)")
-    for key in ("split",) if across_samplers else ("split", "sampler"):
+    for key in ("split", "phrasings") if across_samplers else ("split", "phrasings", "sampler"):
         if a.get(key) != b.get(key):
             raise ValueError(f"not the same edits: {key} is {a.get(key)!r} before and {b.get(key)!r} after")
     if set(a["edits"]) != set(b["edits"]):

@@ -33,12 +33,12 @@ class Pairs:
         return len(self.texts)
 
 
-def _task_pairs(args: Tuple[str, int, str, int]) -> Tuple[np.ndarray, np.ndarray, List[str]]:
-    name, n_per_task, split, seed = args
+def _task_pairs(args: Tuple[str, int, str, int, Optional[str]]) -> Tuple[np.ndarray, np.ndarray, List[str]]:
+    name, n_per_task, split, seed, phrasings = args
     rng = np.random.default_rng([SPLIT_SEED[split], seed, T.TASK_INDEX.get(name, 100)])
     ins, tgs, texts = [], [], []
     for _ in range(n_per_task):
-        a, b, s = T.make_example(name, rng, "test" if split == "test" else "train")
+        a, b, s = T.make_example(name, rng, phrasings or ("test" if split == "test" else "train"))
         ins.append(a)
         tgs.append(b)
         texts.append(s)
@@ -56,11 +56,15 @@ def default_workers() -> int:
 
 
 def make_pairs(n_per_task: int, split: str, seed: int = 0, task_names: Optional[Sequence[str]] = None,
-               workers: Optional[int] = None) -> Pairs:
+               workers: Optional[int] = None, phrasings: Optional[str] = None) -> Pairs:
     """Each task is its own seed stream, so the result is the same whatever the number of worker
-    processes (one task per process; worth it from a few hundred pairs per task)."""
-    names = list(task_names or T.TASK_NAMES)
-    jobs = [(name, n_per_task, split, seed) for name in names]
+    processes (one task per process; worth it from a few hundred pairs per task). `phrasings`
+    T.REWORDED gives the split's scenes (the same ones) with instructions in words neither split
+    uses (T.CLASSIFIER_VAL), for T.REWORDED_TASKS only."""
+    if phrasings not in (None, T.REWORDED):
+        raise ValueError(f"phrasings must be None or {T.REWORDED!r}, got {phrasings!r}")
+    names = list(task_names or (T.REWORDED_TASKS if phrasings else T.TASK_NAMES))
+    jobs = [(name, n_per_task, split, seed, phrasings) for name in names]
     w = min(len(jobs), default_workers() if workers is None else workers)
     if w > 1 and n_per_task * len(jobs) >= 2000:
         # fork is cheap, but not after CUDA is initialised in this process: spawn then
@@ -91,7 +95,7 @@ def fingerprint(n_per_task: int = 8, split: str = "train") -> Dict[str, str]:
     make the same training data (a run trained on a GPU machine is evaluated on this one)."""
     out = {}
     for name in T.TASK_NAMES:
-        a, b, texts = _task_pairs((name, n_per_task, split, 0))
+        a, b, texts = _task_pairs((name, n_per_task, split, 0, None))
         h = hashlib.sha256(a.tobytes() + b.tobytes() + "\n".join(texts).encode())
         out[name] = h.hexdigest()[:16]
     return out

@@ -7,6 +7,11 @@ Sampling: DDIM (trailing) with 3-way CFG, the package's defaults. The task is th
 
 `--ceiling` measures the run's autoencoder instead: the success of decode(encode(target)) per task,
 the best any UNet can reach in its latent space (`--split val` to choose a decoder by it).
+
+`--split val --phrasings reworded` edits the val scenes with instructions in words that neither
+split uses (tasks.CLASSIFIER_VAL), for the 13 tasks whose edits have no variant: how far the
+model's reading of instructions carries beyond its training vocabulary (paired with the plain
+val evaluation of the same tasks, scene for scene, by `training.compare`'s per-task counts).
 """
 from __future__ import annotations
 
@@ -85,14 +90,15 @@ def classifier_accuracy(model: Editor, tok, per_task: int = 100, split: str = "t
     return task_accuracy(model, tok, texts)
 
 
-def load_edits(run: str, name: str, per_task: int, split: str, tasks: Optional[Sequence[str]]):
+def load_edits(run: str, name: str, per_task: int, split: str, tasks: Optional[Sequence[str]],
+               phrasings: Optional[str] = None):
     """The run's model, scaling factor, trained steps, autoencoder and tokenizer, and the split's
     edits with their token ids and task vectors: what every evaluation of edits starts from (the
     same scenes, phrasings and order for the same arguments)."""
     model, sf, trained_steps = load_editor(run, name)
     ae = load_vae(run)
     tok = tokenizer(run)
-    pairs = D.make_pairs(per_task, split, 0, tasks)
+    pairs = D.make_pairs(per_task, split, 0, tasks, phrasings=phrasings)
     ids = torch.tensor([tok(s) for s in pairs.texts])
     emb = model.task_vectors(torch.from_numpy(pairs.task_ids))
     return model, sf, trained_steps, ae, tok, pairs, ids, emb
@@ -100,12 +106,13 @@ def load_edits(run: str, name: str, per_task: int, split: str, tasks: Optional[S
 
 def evaluate(run: str, per_task: int = 20, name: str = "unet", steps: int = DEFAULTS["steps"],
              g_text: float = DEFAULTS["g_text"], g_image: float = DEFAULTS["g_image"], tasks: Optional[Sequence[str]] = None, device: str = "cpu",
-             clf_per_task: int = 100, split: str = "test") -> Dict[str, object]:
+             clf_per_task: int = 100, split: str = "test", phrasings: Optional[str] = None) -> Dict[str, object]:
     """split "val" (disjoint scenes, training phrasings) is for tuning sampler settings, so the
-    held-out "test" numbers are not chosen on the test set."""
+    held-out "test" numbers are not chosen on the test set. `phrasings` tasks.REWORDED: the same
+    scenes with instructions in words neither split uses (data.make_pairs)."""
     setup(device)
     t0 = time.time()
-    model, sf, trained_steps, ae, tok, pairs, ids, emb = load_edits(run, name, per_task, split, tasks)
+    model, sf, trained_steps, ae, tok, pairs, ids, emb = load_edits(run, name, per_task, split, tasks, phrasings)
     out = edit(model, ae, sf, ids, torch.tensor(tok("")), pairs.inputs, emb, steps, g_text, g_image)
     rows: Dict[str, list] = defaultdict(list)
     for k in range(len(pairs)):
@@ -113,7 +120,7 @@ def evaluate(run: str, per_task: int = 20, name: str = "unet", steps: int = DEFA
         rows[task].append(M.score(task, pairs.inputs[k], pairs.targets[k], out[k]))
     per = M.summarize(rows)
     res: Dict[str, object] = {
-        "checkpoint": name, "split": split, "trained_steps": trained_steps, "per_task": per, "sampler": {"steps": steps, "g_text": g_text, "g_image": g_image},
+        "checkpoint": name, "split": split, "phrasings": phrasings, "trained_steps": trained_steps, "per_task": per, "sampler": {"steps": steps, "g_text": g_text, "g_image": g_image},
         "mean_success": float(np.mean([v["success"] for v in per.values()])),
         "min_success": float(min(v["success"] for v in per.values())),
         "classifier": classifier_accuracy(model, tok, clf_per_task) if clf_per_task else None,
@@ -143,16 +150,25 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--out", default=None, help="json path (default RUN/eval-NAME.json)")
     p.add_argument("--split", default="test", choices=["test", "val"], help="val: for tuning the sampler settings")
     p.add_argument("--ceiling", action="store_true", help="the autoencoder's ceiling instead of edits")
+    p.add_argument("--phrasings", choices=[T.REWORDED], default=None,
+                   help="the split's scenes with instructions in words neither split uses (tasks.CLASSIFIER_VAL; "
+                        "the tasks without variants only); with --split val")
     a = p.parse_args(argv)
+    if a.phrasings and (a.split != "val" or a.ceiling):
+        p.error("--phrasings goes with --split val and edits (not --ceiling)")
+    tasks = a.tasks.split(",") if a.tasks else None
+    if a.phrasings and tasks and set(tasks) - set(T.REWORDED_TASKS):
+        p.error(f"no reworded phrasings for {', '.join(sorted(set(tasks) - set(T.REWORDED_TASKS)))}; "
+                f"reworded tasks: {', '.join(T.REWORDED_TASKS)}")
     if a.ceiling:
-        res = ceiling(a.run, a.per_task, a.split, a.tasks.split(",") if a.tasks else None)
+        res = ceiling(a.run, a.per_task, a.split, tasks)
         write_json(a.out or os.path.join(a.run, f"ceiling-{a.split}.json"), res)
         for k, v in res["per_task"].items():  # type: ignore[union-attr]
             log(f"ceiling {k}", success=v["success"], psnr_in=v["psnr_in"], psnr_out=v["psnr_out"])
         log("ceiling", mean=res["mean_success"], min=res["min_success"])
         return 0
-    res = evaluate(a.run, a.per_task, a.name, a.steps, a.g_text, a.g_image, a.tasks.split(",") if a.tasks else None, a.device,
-                   clf_per_task=0 if a.split == "val" else 100, split=a.split)
+    res = evaluate(a.run, a.per_task, a.name, a.steps, a.g_text, a.g_image, tasks, a.device,
+                   clf_per_task=0 if a.split == "val" else 100, split=a.split, phrasings=a.phrasings)
     write_json(a.out or os.path.join(a.run, f"eval-{a.name}.json"), res)
     for k, v in res["per_task"].items():  # type: ignore[union-attr]
         log(f"eval {k}", success=v["success"], psnr_in=v["psnr_in"], psnr_out=v["psnr_out"], l1_out=v["l1_out"])

@@ -207,7 +207,18 @@ def fill_template(tpl: str, rng: np.random.Generator) -> str:
                  word=_pick(rng, W.WORDS).lower(), tb=_pick(rng, ["top", "bottom"]))
 
 
+# the phrasings "split" of make_example for edits with CLASSIFIER_VAL's instructions: words that
+# neither split uses, for the tasks whose edit has no variant those phrasings would have to name
+REWORDED = "reworded"
+REWORDED_TASKS = tuple(t.name for t in TASKS if list(t.templates) == [""])
+
+
 def templates(task: TaskDef, variant: str, split: str) -> List[str]:
+    if split == REWORDED:
+        if task.name not in REWORDED_TASKS:
+            raise ValueError(f"no reworded phrasings for {task.name}: its instructions name a variant "
+                             f"(reworded tasks: {', '.join(REWORDED_TASKS)})")
+        return CLASSIFIER_VAL[task.name]
     ts = task.templates[variant]
     return [t for i, t in enumerate(ts) if (i % 4 == 3) == (split == "test")]
 

@@ -56,6 +56,7 @@ class Compare(unittest.TestCase):
             "sampler": ev({"add": [1, 0], "text": [0, 0]}, sampler={"steps": 50, "g_text": 1.5, "g_image": 1.5}),
             "tasks": ev({"add": [1, 0], "local": [0, 0]}),
             "edits per task": ev({"add": [1, 0], "text": [0]}),
+            "phrasings": dict(ev({"add": [1, 0], "text": [0, 0]}), phrasings="reworded"),  # same scenes, other words
         }
         for what, other in cases.items():
             with self.subTest(what):

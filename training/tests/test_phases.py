@@ -73,6 +73,28 @@ class Recipe(unittest.TestCase):
         # a task vector (what the UNet takes), not a row of the 32-d training table
         self.assertEqual(len(res["inversion"]["10"]["entry"]["embedding"]), task_vector_dim(train_unet.load_editor(self.run_dir)[0].cfg))
 
+    def test_text_robust_trains_the_text_encoder_and_head_only(self):
+        from training import synonyms as SYN
+        from training import text_robust
+        syn = "1.0" if SYN.available() else "0"  # without Debian's WordNet: the originals only
+        text_robust.main(["--run", self.run_dir, "--steps", "3", "--n-per-task", "2", "--batch", "4",
+                          "--warmup", "1", "--lr", "1e-2", "--synonyms", syn, "--out", "unet-textrob"])
+        before = torch.load(os.path.join(self.run_dir, "unet.pt"))
+        after = torch.load(os.path.join(self.run_dir, "unet-textrob.pt"))
+        changed = {n for n, w in before["ema"].items() if not torch.equal(after["ema"][n], w)}
+        self.assertTrue(changed)
+        self.assertTrue(all(n.startswith(("text.", "classifier.")) for n in changed), changed)
+        self.assertTrue(any(n.startswith("text.") for n in changed))
+        with open(os.path.join(self.run_dir, "unet-textrob.json")) as f:
+            res = json.load(f)
+        self.assertEqual((res["steps"], res["samples"]), (3, 12))
+        self.assertEqual(res["reworded"], 12 if syn == "1.0" else 0)  # --synonyms 1: every one shown
+        for bad in (["--out", "unet"], ["--synonyms", "1.5"]):  # usage errors, before any training
+            with self.assertRaises(SystemExit):
+                text_robust.main(["--run", self.run_dir, "--steps", "1"] + bad)
+        with self.assertRaises(SystemExit):  # neither a budget nor a step count
+            text_robust.main(["--run", self.run_dir])
+
     def test_a_run_continues_from_another_runs_weights_with_task_weights(self):
         src = torch.load(os.path.join(self.run_dir, "unet.pt"))
         train_unet.train(self.run_dir, 2, batch=4, n_per_task=8, small=True, name="unet-ft",

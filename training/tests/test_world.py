@@ -2,6 +2,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import tempfile
 import unittest
 from contextlib import redirect_stderr, redirect_stdout
@@ -72,6 +73,23 @@ class Conventions(unittest.TestCase):
             for v in td.templates:
                 tr, te = set(T.templates(td, v, "train")), set(T.templates(td, v, "test"))
                 self.assertTrue(te and tr and not (tr & te))
+
+    def test_reworded_pairs_are_the_val_scenes_with_phrasings_of_neither_split(self):
+        tasks = ["texture", "detect", "background"]
+        val = D.make_pairs(3, "val", 0, tasks)
+        rew = D.make_pairs(3, "val", 0, tasks, phrasings=T.REWORDED)
+        self.assertTrue((val.inputs == rew.inputs).all() and (val.targets == rew.targets).all())
+        self.assertEqual(list(val.task_ids), list(rew.task_ids))
+        for s, name in zip(rew.texts, [t for t in tasks for _ in range(3)]):
+            pats = [re.escape(tp).replace(r"\{", "{").replace(r"\}", "}") for tp in T.CLASSIFIER_VAL[name]]
+            self.assertTrue(any(re.fullmatch(re.sub(r"{\w+}", ".+", p), s) for p in pats), s)
+            self.assertNotIn(s, val.texts)
+        self.assertEqual(len(D.make_pairs(1, "val", 0, phrasings=T.REWORDED)), len(T.REWORDED_TASKS))
+        self.assertNotIn("global", T.REWORDED_TASKS)  # its instructions must name brighter / darker / contrast
+        with self.assertRaises(ValueError):
+            D.make_pairs(1, "val", 0, ["global"], phrasings=T.REWORDED)
+        with self.assertRaises(ValueError):
+            D.make_pairs(1, "val", 0, ["detect"], phrasings="other")
 
 
 class Metrics(unittest.TestCase):
