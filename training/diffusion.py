@@ -2,7 +2,7 @@
 DDIM sampler with InstructPix2Pix's 3-way classifier-free guidance (diffusers numerics)."""
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Callable, Optional, Tuple
 
 import numpy as np
 import torch
@@ -23,6 +23,14 @@ def alphas_cumprod(zero_snr: bool = True) -> torch.Tensor:
         betas = 1 - alphas
         ab = torch.cumprod(1.0 - betas, 0)
     return ab.float()
+
+
+def cfg_drop(r: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """(drop_text, drop_image) row masks from uniform draws r in [0, 1): InstructPix2Pix's dropout
+    for 3-way guidance, 5% of rows without text, 5% without image, 5% without both. Every training
+    of the UNet's conditioning (train_unet, refine_task, text_robust) uses it, since sampling reads
+    the conditioning in all three branches."""
+    return (r < 0.05) | ((r >= 0.10) & (r < 0.15)), (r >= 0.05) & (r < 0.15)
 
 
 def add_noise(x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor, ab: torch.Tensor):

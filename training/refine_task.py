@@ -27,11 +27,6 @@ from . import tasks as T
 from .common import load_ckpt, log, save_ckpt, setup, write_json
 from .train_unet import _t_range_arg, encode_images, load_editor, load_vae, tokenizer
 
-# the share of rows trained with the text, the image or both dropped, as the UNet was trained:
-# sampling with guidance reads the task vector in all three branches
-DROP_TEXT_ONLY, DROP_IMAGE_ONLY, DROP_BOTH = 0.05, 0.05, 0.05
-
-
 def refine(run: str, task: str, pairs: int = 2000, steps: int = 1500, lr: float = 0.01, batch: int = 32,
            t_range: Tuple[int, int] = (0, Df.T_TRAIN), seed: int = 0, name: str = "unet",
            out_name: str = "unet-refined") -> Dict[str, object]:
@@ -64,9 +59,7 @@ def refine(run: str, task: str, pairs: int = 2000, steps: int = 1500, lr: float 
     def draw(n: int, gen: torch.Generator):
         idx = torch.randint(0, len(train), (n,), generator=gen)
         r = torch.rand(n, generator=gen)
-        drop_text = (r < DROP_TEXT_ONLY) | ((r >= DROP_TEXT_ONLY + DROP_IMAGE_ONLY) &
-                                            (r < DROP_TEXT_ONLY + DROP_IMAGE_ONLY + DROP_BOTH))
-        drop_img = (r >= DROP_TEXT_ONLY) & (r < DROP_TEXT_ONLY + DROP_IMAGE_ONLY + DROP_BOTH)
+        drop_text, drop_img = Df.cfg_drop(r)
         hid = torch.where(drop_text[:, None, None], empty.expand(n, -1, -1), hidden[idx])
         zi = z_in[idx] * (~drop_img).float().view(-1, 1, 1, 1)
         t = torch.randint(lo, hi, (n,), generator=gen)

@@ -35,8 +35,7 @@ from .classifier import augment, replace_synonyms
 from .common import Clock, cosine_lr, load_ckpt, log, save_ckpt, setup, write_json
 from .train_unet import encode_images, load_editor, load_vae, tokenizer
 
-# as train_unet: 5% text dropped, 5% image dropped, 5% both; classifier term weight 0.1
-DROP_TEXT_ONLY, DROP_IMAGE_ONLY, DROP_BOTH, CE_WEIGHT = 0.05, 0.05, 0.05, 0.1
+CE_WEIGHT = 0.1  # the classifier term's weight, as in train_unet
 TRAINED = ("text.", "classifier.")
 
 
@@ -86,9 +85,7 @@ def train_text(run: str, minutes: Optional[float], steps: int = 10 ** 9, name: s
             texts.append(s)
         ids = torch.tensor([tok(s) for s in texts])
         r = torch.rand(batch, generator=g)
-        drop_text = (r < DROP_TEXT_ONLY) | ((r >= DROP_TEXT_ONLY + DROP_IMAGE_ONLY) &
-                                            (r < DROP_TEXT_ONLY + DROP_IMAGE_ONLY + DROP_BOTH))
-        drop_img = (r >= DROP_TEXT_ONLY) & (r < DROP_TEXT_ONLY + DROP_IMAGE_ONLY + DROP_BOTH)
+        drop_text, drop_img = Df.cfg_drop(r)
         ids = torch.where(drop_text[:, None], empty[None], ids)
         zi = z_in[idx] * (~drop_img).float().view(-1, 1, 1, 1)
         t = torch.randint(0, Df.T_TRAIN, (batch,), generator=g)

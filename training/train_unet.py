@@ -277,8 +277,7 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
         z_in, z_tgt = pool["z_in"][idx], pool["z_tgt"][idx] * sf
         ids, task = pool["ids"][idx], pool["task"][idx]
         r = torch.rand(bsz, device=dev, generator=gen)
-        drop_text = (r < 0.05) | ((r >= 0.10) & (r < 0.15))
-        drop_img = (r >= 0.05) & (r < 0.15)
+        drop_text, drop_img = Df.cfg_drop(r)
         ids = torch.where(drop_text[:, None], empty[None], ids)
         z_in = z_in * (~drop_img).float().view(-1, 1, 1, 1)
         t = torch.randint(lo, hi, (bsz,), device=dev, generator=gen)
