@@ -26,9 +26,16 @@ export interface EditCommand {
   readonly guidanceScale: number | undefined;
   readonly imageGuidanceScale: number | undefined;
   readonly format: OutputFormat;
+  /** Keep the input's pixels where the edit barely changed them (per-pixel thresholding). */
+  readonly preserveUnedited: boolean;
+  /** "original": the result at the input's size; "working": at the model's working size. */
+  readonly size: OutputSize;
   readonly server: string;
   readonly timeoutMs: number;
 }
+
+export const OutputSize = { original: "original", working: "working" } as const;
+export type OutputSize = (typeof OutputSize)[keyof typeof OutputSize];
 
 export interface TasksCommand {
   readonly kind: "tasks";
@@ -73,6 +80,8 @@ const EDIT_OPTIONS = {
   guidance: { type: "string" },
   "image-guidance": { type: "string" },
   format: { type: "string" },
+  "preserve-unedited": { type: "boolean" },
+  size: { type: "string" },
 } as const;
 
 export function parseCommand(argv: readonly string[], env: Env = {}): Command {
@@ -129,6 +138,8 @@ function parseEdit(args: readonly string[], env: Env): EditCommand | HelpCommand
     guidanceScale: optional(values.guidance, (v) => nonNegative("--guidance", v)),
     imageGuidanceScale: optional(values["image-guidance"], (v) => nonNegative("--image-guidance", v)),
     format: outputFormat(values.format, output),
+    preserveUnedited: values["preserve-unedited"] ?? false,
+    size: outputSize(values.size),
     server: server(values.server, env),
     timeoutMs: timeout(values["timeout-ms"], DEFAULT_EDIT_TIMEOUT_MS),
   };
@@ -184,6 +195,14 @@ function server(value: string | undefined, env: Env): string {
     throw new UsageError(`--server must be host:port, got "${address}"`);
   }
   return address;
+}
+
+function outputSize(value: string | undefined): OutputSize {
+  const v = (value ?? OutputSize.original).trim().toLowerCase();
+  if (v !== OutputSize.original && v !== OutputSize.working) {
+    throw new UsageError(`--size must be original or working, got "${value}"`);
+  }
+  return v;
 }
 
 const EXTENSION_FORMATS: Readonly<Record<string, OutputFormat>> = {

@@ -32,6 +32,8 @@ export async function runEdit(cmd: EditCommand, io: Io, signal?: AbortSignal): P
           guidanceScale: cmd.guidanceScale,
           imageGuidanceScale: cmd.imageGuidanceScale,
           outputFormat: cmd.format,
+          preserveUnedited: cmd.preserveUnedited,
+          size: cmd.size,
         },
       },
       { deadlineMs: cmd.timeoutMs, ...(signal ? { signal } : {}) },

@@ -15,6 +15,9 @@ Options:
   --guidance <g>            text guidance scale; default: the model's
   --image-guidance <g>      image guidance scale; default: the model's
   --format png|jpeg|webp    output format; default: from <output>'s extension, else png
+  --size original|working   result at the input's size or the model's working size; default original
+  --preserve-unedited       keep the input's pixels where the edit barely changed them
+                            (per-pixel thresholding, for multi-turn editing)
   --server <host:port>      gateway gRPC address; default: $${SERVER_ENV} or ${DEFAULT_SERVER}
   --timeout-ms <ms>         deadline for the whole edit; default ${DEFAULT_EDIT_TIMEOUT_MS}
   -h, --help                this help`;

@@ -10,7 +10,7 @@ describe("args", () => {
     const cmd = parseCommand([
       "edit", "in.png", "make it blue", "-o", "out.webp", "--task", "global", "--steps", "20",
       "--seed", "4294967295", "--guidance", "7.5", "--image-guidance", "1.5", "--format", "webp",
-      "--server", "10.0.0.1:6000", "--timeout-ms", "5000",
+      "--size", "working", "--preserve-unedited", "--server", "10.0.0.1:6000", "--timeout-ms", "5000",
     ]);
     assert.deepEqual(cmd, {
       kind: "edit",
@@ -23,6 +23,8 @@ describe("args", () => {
       guidanceScale: 7.5,
       imageGuidanceScale: 1.5,
       format: "webp",
+      preserveUnedited: true,
+      size: "working",
       server: "10.0.0.1:6000",
       timeoutMs: 5000,
     });
@@ -37,6 +39,8 @@ describe("args", () => {
     assert.equal(cmd.seed, undefined);
     assert.equal(cmd.guidanceScale, undefined);
     assert.equal(cmd.imageGuidanceScale, undefined);
+    assert.equal(cmd.preserveUnedited, false);
+    assert.equal(cmd.size, "original");
     assert.equal(cmd.server, DEFAULT_SERVER);
     assert.equal(cmd.timeoutMs, DEFAULT_EDIT_TIMEOUT_MS);
   });
@@ -78,6 +82,8 @@ describe("args", () => {
     ["seed over uint32", ["edit", "in.png", "x", "-o", "o.png", "--seed", "4294967296"]],
     ["non-numeric guidance", ["edit", "in.png", "x", "-o", "o.png", "--guidance", "abc"]],
     ["negative image guidance", ["edit", "in.png", "x", "-o", "o.png", "--image-guidance=-1"]],
+    ["unknown size", ["edit", "in.png", "x", "-o", "o.png", "--size", "64"]],
+    ["preserve-unedited with a value", ["edit", "in.png", "x", "-o", "o.png", "--preserve-unedited=yes"]],
     ["zero timeout", ["tasks", "--timeout-ms", "0"]],
     ["tasks with arguments", ["tasks", "extra"]],
   ];

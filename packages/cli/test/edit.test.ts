@@ -52,6 +52,8 @@ describe("edit (against a fake gateway on 127.0.0.1)", () => {
     assert.equal(sent?.imageGuidanceScale, 1.5);
     assert.equal(sent?.outputFormat, "png");
     assert.equal(sent?.task, "");
+    assert.equal(sent?.preserveUnedited, false);
+    assert.equal(sent?.size, "original");
   });
 
   test("edit - draws a redrawn bar on a TTY and ends its line", async () => {
@@ -64,6 +66,17 @@ describe("edit (against a fake gateway on 127.0.0.1)", () => {
     assert.ok(stderr.text.includes(`\r\x1b[2Kdenoise [${"#".repeat(15)}${"-".repeat(15)}] 1/2 50%`), "half-way bar");
     assert.ok(stderr.text.endsWith("\n"), "bar line ended");
     assert.ok(existsSync(out), "result written");
+  });
+
+  test("edit - sends --size and --preserve-unedited in the request", async () => {
+    const out = join(dir, "flags.png");
+    const stderr = new Capture();
+    const code = await main(["edit", input, "x", "-o", out, "--size", "working", "--preserve-unedited", "--server", gateway.address],
+      { stdout: new Capture(), stderr });
+    assert.equal(code, ExitCode.ok, stderr.text);
+    const sent = gateway.received.at(-1);
+    assert.equal(sent?.size, "working");
+    assert.equal(sent?.preserveUnedited, true);
   });
 
   test("edit - a server error exits 1 with the gRPC status and writes nothing", async () => {
