@@ -40,7 +40,7 @@ from . import finetune_decoder as FD
 from . import from_package as FP
 from . import synonyms as SYN
 from .common import load_ckpt, log, read_json, write_json
-from .train_unet import load_editor, tokenizer
+from .train_unet import editor_of, tokenizer
 
 # the settings of the shipped decoder's second fine-tuning (docs/model-card.md, "Decoder trained on
 # the UNet's own latents"), chosen on val; a new UNet gets the same recipe. It ran 25 minutes on one
@@ -118,12 +118,14 @@ def finish(parts: Optional[str], run: str, base: str, decoder_from: str, val_per
                           generated_min_psnr=dec["generated_min_psnr"])
         write_json(os.path.join(run, "finish-decoder.json"), res)
     clf = read_json(os.path.join(run, "finish-classifier.json"))
-    if clf is None and load_ckpt(os.path.join(run, "unet.pt")).get("freeze_text"):
-        model, _, _ = load_editor(run)
+    st = load_ckpt(os.path.join(run, "unet.pt")) if clf is None else None
+    if st is not None and st.get("freeze_text"):
+        model = editor_of(st)
         clf = {"kept": "text encoder frozen in the continuation: the package's head is kept",
                "val_after": C.val_accuracy(model, tokenizer(run))}
         write_json(os.path.join(run, "finish-classifier.json"), clf)
         log("finish: classifier head kept (text encoder frozen)", val=clf["val_after"]["mean"])
+    del st  # the checkpoint holds the optimizer state too: not kept for the evaluations below
     if clf is not None and "kept" not in clf and clf.get("seed", 0) != classifier_seed:
         # the head was fine-tuned in place: another seed must start again from the jointly trained one
         raise ValueError(f"{run}: the head was fine-tuned with seed {clf.get('seed', 0)}, not {classifier_seed}; "

@@ -19,7 +19,7 @@ import argparse
 import os
 import subprocess
 import time
-from typing import Dict, Optional
+from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 import torch
@@ -47,6 +47,25 @@ def _held_out(model, ae, sf: float, tok, emb: torch.Tensor, task: str, eval_n: i
 
 
 LR = 0.1  # chosen on the val split (docs/model-card.md, "Task inversion")
+
+
+def fit_vector(start: torch.Tensor, loss_of: Callable[[torch.Tensor, Any], torch.Tensor], draw: Callable[[], Any],
+               steps: int, lr: float, warm: int = 1, label: str = "fit", log_every: int = 100) -> torch.Tensor:
+    """Adam on one task vector, every other weight frozen (inversion and refine_task): `draw()` gives
+    a batch, `loss_of(vector, batch)` its loss. The lr warms up over `warm` steps (1: none), then
+    decays by a cosine: large steps to find the region, small ones to settle."""
+    emb = torch.nn.Parameter(start.clone())
+    opt = torch.optim.Adam([emb], lr=lr)
+    for step in range(steps):
+        for gr in opt.param_groups:
+            gr["lr"] = lr * min(1.0, (step + 1) / warm) * 0.5 * (1 + np.cos(np.pi * step / steps))
+        loss = loss_of(emb, draw())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if (step + 1) % log_every == 0:
+            log(label, step=step + 1, loss=float(loss))
+    return emb.detach()
 
 
 def invert(run: str, k: int, steps: int = 300, lr: float = LR, batch: int = 16, eval_n: int = 20,
@@ -88,24 +107,17 @@ def invert(run: str, k: int, steps: int = 300, lr: float = LR, batch: int = 16, 
         init_task = T.TASK_NAMES[int(np.argmin(losses))]
     else:
         start, init_task = table.mean(0).clone(), "mean"
-    emb = torch.nn.Parameter(start)
-    opt = torch.optim.Adam([emb], lr=lr)
-    for step in range(steps):
-        for gr in opt.param_groups:  # cosine decay: large steps to find the region, small ones to settle
-            gr["lr"] = lr * 0.5 * (1 + np.cos(np.pi * step / steps))
+    def draw():
         idx = torch.randint(0, k, (batch,), generator=g)
         t = torch.randint(0, Df.T_TRAIN, (batch,), generator=g)
-        loss = batch_loss(emb, idx, t, torch.randn(z_tgt[idx].shape, generator=g))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if (step + 1) % 50 == 0:
-            log(f"invert k={k}", step=step + 1, loss=float(loss))
+        return idx, t, torch.randn(z_tgt[idx].shape, generator=g)
+
+    vec = fit_vector(start, lambda e, b: batch_loss(e, *b), draw, steps, lr, label=f"invert k={k}", log_every=50)
     # the held-out edits do not depend on `seed`: every setting is scored on the same ones
-    summary = _held_out(model, ae, sf, tok, emb.detach(), task, eval_n, 0, sample_steps, eval_split)
+    summary = _held_out(model, ae, sf, tok, vec, task, eval_n, 0, sample_steps, eval_split)
     td = T.CONTOUR
     entry = {"id": len(T.TASKS), "name": task, "group": td.group, "description": td.description,
-             "examples": sorted(set(train.texts))[:3], "embedding": [float(x) for x in emb.detach().numpy()]}
+             "examples": sorted(set(train.texts))[:3], "embedding": [float(x) for x in vec.numpy()]}
     return {"entry": entry, "k": k, "steps": steps, "lr": lr, "seed": seed, "init": init, "init_task": init_task,
             "eval_split": eval_split, "metrics": summary, "seconds": time.time() - t0}
 

@@ -14,7 +14,7 @@ import torch
 from . import export, tasks as T, world as W
 from .common import load_ckpt, log, write_json
 from .evaluate import DEFAULTS
-from .train_unet import load_editor, load_vae, tokenizer
+from .train_unet import editor_of, load_vae, tokenizer
 from .verify import verify_package
 
 MAX_BYTES = 30 * 1024 * 1024
@@ -33,7 +33,11 @@ def build(run: str, out: str, name: str = "unet", fp16: Optional[bool] = None, c
           model_name: str = "emu-edit-tiny", task_input: str = "vector") -> Dict[str, object]:
     """task_input "row" writes the layout of packages made before task vectors (tests of
     from_package read such packages back)."""
-    model, sf, steps = load_editor(run, name)
+    st = load_ckpt(os.path.join(run, f"{name}.pt"))
+    model, sf, steps = editor_of(st), float(st["scaling_factor"]), int(st["step"])
+    # a continued run's step counts only its own phase; init_steps are those of the run it started from
+    init_steps = int(st.get("init_steps", 0))
+    del st
     if task_input == "row" and not model.cfg.task_mlp:
         raise ValueError(f"{run}/{name}.pt holds task vectors, not table rows: it can only be packaged with task vectors")
     ae = load_vae(run)
@@ -61,8 +65,6 @@ def build(run: str, out: str, name: str = "unet", fp16: Optional[bool] = None, c
            "default_image_guidance_scale": DEFAULTS["g_image"], "tasks": "tasks/tasks.json",
            "task_classifier": "task_classifier/model.onnx"}
     export.write_package_meta(tmp, "emu", export.ddim_vpred_config(), emu, table)
-    # a continued run's step counts only its own phase; init_steps are those of the run it started from
-    init_steps = int(load_ckpt(os.path.join(run, f"{name}.pt")).get("init_steps", 0))
     info: Dict[str, object] = {"fp16_weights": fp16, "params": n_params, "trained_steps": steps,
                                "init_steps": init_steps, "steps_behind_weights": init_steps + steps}
     if check:

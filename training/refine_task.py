@@ -17,7 +17,6 @@ import os
 import time
 from typing import Dict, Optional, Tuple
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -25,7 +24,8 @@ from . import data as D
 from . import diffusion as Df
 from . import tasks as T
 from .common import load_ckpt, log, save_ckpt, setup, write_json
-from .train_unet import _t_range_arg, encode_images, load_editor, load_vae, tokenizer
+from .invert import fit_vector
+from .train_unet import encode_images, load_editor, load_vae, t_range_arg, tokenizer
 
 def refine(run: str, task: str, pairs: int = 2000, steps: int = 1500, lr: float = 0.01, batch: int = 32,
            t_range: Tuple[int, int] = (0, Df.T_TRAIN), seed: int = 0, name: str = "unet",
@@ -76,19 +76,8 @@ def refine(run: str, task: str, pairs: int = 2000, steps: int = 1500, lr: float 
         # one fixed batch, drawn from its own generator, to report the loss before and after
         fixed = draw(256, torch.Generator().manual_seed(seed + 1))
         loss_before = float(loss_of(start, fixed))
-    emb = torch.nn.Parameter(start.clone())
-    opt = torch.optim.Adam([emb], lr=lr)
-    warm = max(1, steps // 20)
-    for step in range(steps):
-        for gr in opt.param_groups:  # short warm-up (Adam's first steps are full-size), then cosine
-            gr["lr"] = lr * min(1.0, (step + 1) / warm) * 0.5 * (1 + np.cos(np.pi * step / steps))
-        loss = loss_of(emb, draw(batch, g))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if (step + 1) % 100 == 0:
-            log(f"refine {task}", step=step + 1, loss=float(loss))
-    vec = emb.detach()
+    # a short warm-up: Adam's first steps are full-size, and this vector already sits near its optimum
+    vec = fit_vector(start, loss_of, lambda: draw(batch, g), steps, lr, warm=max(1, steps // 20), label=f"refine {task}")
     with torch.no_grad():
         loss_after = float(loss_of(vec, fixed))
     st = load_ckpt(os.path.join(run, f"{name}.pt"))
@@ -114,7 +103,7 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--steps", type=int, default=1500)
     p.add_argument("--lr", type=float, default=0.01)
     p.add_argument("--batch", type=int, default=32)
-    p.add_argument("--t-range", type=_t_range_arg, default=(0, Df.T_TRAIN), help="LO:HI, timesteps trained")
+    p.add_argument("--t-range", type=t_range_arg, default=(0, Df.T_TRAIN), help="LO:HI, timesteps trained")
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
     if a.out == a.name:

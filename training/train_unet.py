@@ -359,11 +359,16 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
     return {"steps": step}
 
 
-def load_editor(run: str, name: str = "unet", use_ema: bool = True):
-    st = load_ckpt(os.path.join(run, f"{name}.pt"))
+def editor_of(st: dict, use_ema: bool = True) -> Editor:
+    """The editor held by a loaded checkpoint, for callers that read other fields of it too."""
     m = Editor(config_of(st))
     m.load_state_dict(st["ema" if use_ema else "model"])
-    return m.eval(), float(st["scaling_factor"]), int(st["step"])
+    return m.eval()
+
+
+def load_editor(run: str, name: str = "unet", use_ema: bool = True):
+    st = load_ckpt(os.path.join(run, f"{name}.pt"))
+    return editor_of(st, use_ema), float(st["scaling_factor"]), int(st["step"])
 
 
 def _batch_arg(v: str) -> int:
@@ -387,7 +392,7 @@ def _checked_t_range(lo: int, hi: int) -> Tuple[int, int]:
     return lo, hi
 
 
-def _t_range_arg(v: str) -> Tuple[int, int]:
+def t_range_arg(v: str) -> Tuple[int, int]:
     parts = v.split(":")
     if len(parts) != 2 or not all(x.strip().isdigit() for x in parts):
         raise argparse.ArgumentTypeError(f"LO:HI with integers, got {v!r}")
@@ -426,7 +431,7 @@ def main(argv: Optional[list] = None) -> int:
                    help="relative sampling weight of a task (default 1), repeatable")
     p.add_argument("--task-noise", type=float, default=0.0,
                    help="std of Gaussian noise added to the task embedding in training (for task inversion)")
-    p.add_argument("--t-range", type=_t_range_arg, default=(0, Df.T_TRAIN), metavar="LO:HI",
+    p.add_argument("--t-range", type=t_range_arg, default=(0, Df.T_TRAIN), metavar="LO:HI",
                    help=f"train on timesteps in [LO, HI) only (default 0:{Df.T_TRAIN})")
     p.add_argument("--freeze-text", action="store_true",
                    help="train neither the text encoder nor the classifier head (both stay as --init-from has them)")
