@@ -10,7 +10,9 @@ edits pass 82% with training phrasings and 58% with the phrasings of tasks.CLASS
 (WordNet synonyms for each meaning word with probability `--synonym-rate`, then word drop, filler
 words and swaps: classifier.replace_synonyms / classifier.augment) and the text encoder (and the
 classifier head, jointly, as in training) learns to condition the frozen UNet on them as it does on
-the originals: the same v-prediction loss, CFG dropout and classifier term as train_unet.
+the originals: the same v-prediction loss, CFG dropout and classifier term as train_unet. The
+instructions left as they are (and the empty prompt) are also held to the starting encoder's states
+(`--anchor`, an MSE over all token states), so what the UNet was trained on stays where it was.
 
 Writes RUN/OUT.pt (model and EMA = the trained weights; the UNet's part is the input's) and
 RUN/OUT.json. Then `training.classifier --name OUT` for the head and the val comparisons, as
@@ -19,6 +21,7 @@ every model change.
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import time
 from typing import Dict, Optional
@@ -37,6 +40,7 @@ from .train_unet import encode_images, load_editor, load_vae, tokenizer
 
 CE_WEIGHT = 0.1  # the classifier term's weight, as in train_unet
 TRAINED = ("text.", "classifier.")
+ANCHOR = 1.0  # weight of the pull towards the starting encoder's states (docs/model-card.md)
 
 
 def reword(text: str, syn: Dict[str, list], rate: float, rng: np.random.Generator) -> str:
@@ -48,9 +52,12 @@ def reword(text: str, syn: Dict[str, list], rate: float, rng: np.random.Generato
 
 def train_text(run: str, minutes: Optional[float], steps: int = 10 ** 9, name: str = "unet",
                out_name: str = "unet-text", n_per_task: int = 500, batch: int = 32, lr: float = 1e-4,
-               synonyms: float = 0.5, synonym_rate: float = 0.5, warmup: int = 100, seed: int = 0) -> Dict[str, object]:
+               synonyms: float = 0.5, synonym_rate: float = 0.5, warmup: int = 100, seed: int = 0,
+               anchor: float = ANCHOR) -> Dict[str, object]:
     if not 0.0 <= synonyms <= 1.0 or not 0.0 <= synonym_rate <= 1.0:
         raise ValueError("synonyms and synonym_rate must be in [0, 1]")
+    if not anchor >= 0.0:
+        raise ValueError(f"anchor must be >= 0, got {anchor}")
     if n_per_task < 1 or batch < 1 or steps < 1 or not lr > 0:
         raise ValueError("n_per_task, batch and steps must be >= 1 and lr > 0")
     setup("cpu")
@@ -63,6 +70,9 @@ def train_text(run: str, minutes: Optional[float], steps: int = 10 ** 9, name: s
     cpu = torch.device("cpu")
     z_in, z_tgt = encode_images(ae, pairs.inputs, cpu), encode_images(ae, pairs.targets, cpu) * sf
     task = torch.from_numpy(pairs.task_ids)
+    # the encoder as it was: instructions left as they are should keep the states the frozen UNet was
+    # trained on (without this anchor, every run lost val edits of the training phrasings, detect most)
+    teacher = copy.deepcopy(model.text).eval().requires_grad_(False) if anchor > 0 else None
     for n_, p in model.named_parameters():
         p.requires_grad_(n_.startswith(TRAINED))
     params = [p for p in model.parameters() if p.requires_grad]
@@ -77,12 +87,13 @@ def train_text(run: str, minutes: Optional[float], steps: int = 10 ** 9, name: s
         for gr in opt.param_groups:
             gr["lr"] = cosine_lr(lr, clock.progress(step), (step + 1) / warmup, 0.1)
         idx = torch.randint(len(pairs), (batch,), generator=g)
-        texts = []
+        texts, changed = [], []
         for i in idx.tolist():
             s = pairs.texts[i]
             if rng.random() < synonyms:
                 s, reworded = reword(s, syn, synonym_rate, rng), reworded + 1
             texts.append(s)
+            changed.append(s != pairs.texts[i])
         ids = torch.tensor([tok(s) for s in texts])
         r = torch.rand(batch, generator=g)
         drop_text, drop_img = Df.cfg_drop(r)
@@ -95,6 +106,12 @@ def train_text(run: str, minutes: Optional[float], steps: int = 10 ** 9, name: s
         keep = (~drop_text).float()
         ce = (F.cross_entropy(model.classifier(pooled), task[idx], reduction="none") * keep).sum() / keep.sum().clamp(min=1.0)
         loss = F.mse_loss(pred, v) + CE_WEIGHT * ce
+        if teacher is not None:
+            same = ~torch.tensor(changed) | drop_text  # the empty prompt (CFG's unconditional branch) too
+            if bool(same.any()):
+                with torch.no_grad():
+                    ref, _ = teacher(ids[same])
+                loss = loss + anchor * F.mse_loss(hidden[same], ref)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -107,11 +124,11 @@ def train_text(run: str, minutes: Optional[float], steps: int = 10 ** 9, name: s
     trained = {k: v.detach().clone() for k, v in model.state_dict().items() if k.startswith(TRAINED)}
     for key in [k for k in ("model", "ema") if k in st]:
         st[key].update(trained)
-    st["text_robust"] = {"steps": step, "synonyms": synonyms, "synonym_rate": synonym_rate, "lr": lr}
+    st["text_robust"] = {"steps": step, "synonyms": synonyms, "synonym_rate": synonym_rate, "lr": lr, "anchor": anchor}
     save_ckpt(os.path.join(run, f"{out_name}.pt"), **st)
     return {"from": name, "checkpoint": out_name, "steps": step, "samples": shown, "reworded": reworded,
             "n_per_task": n_per_task, "batch": batch, "lr": lr, "synonyms": synonyms,
-            "synonym_rate": synonym_rate, "seed": seed, "seconds": time.time() - t0}
+            "synonym_rate": synonym_rate, "anchor": anchor, "seed": seed, "seconds": time.time() - t0}
 
 
 def main(argv: Optional[list] = None) -> int:
@@ -127,6 +144,9 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--warmup", type=int, default=100)
     p.add_argument("--synonyms", type=float, default=0.5, help="share of instructions reworded")
     p.add_argument("--synonym-rate", type=float, default=0.5, help="chance that each meaning word is replaced")
+    p.add_argument("--anchor", type=float, default=ANCHOR,
+                   help="weight of the MSE between the encoder's states and the starting encoder's, on "
+                        "instructions not reworded (0: none)")
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
     if a.out == a.name:
@@ -135,7 +155,7 @@ def main(argv: Optional[list] = None) -> int:
         p.error("give --minutes or --steps")
     try:
         res = train_text(a.run, a.minutes, a.steps, a.name, a.out, a.n_per_task, a.batch, a.lr, a.synonyms,
-                         a.synonym_rate, a.warmup, a.seed)
+                         a.synonym_rate, a.warmup, a.seed, a.anchor)
     except (ValueError, SYN.WordNetMissing) as e:
         p.error(str(e))
     write_json(os.path.join(a.run, f"{a.out}.json"), res)

@@ -95,6 +95,23 @@ class Recipe(unittest.TestCase):
         with self.assertRaises(SystemExit):  # neither a budget nor a step count
             text_robust.main(["--run", self.run_dir])
 
+    def test_text_robust_anchor_holds_unreworded_instructions_to_the_starting_encoder(self):
+        from training import data as D
+        from training import text_robust
+        ids = torch.tensor([train_unet.tokenizer(self.run_dir)(s) for s in D.make_pairs(2, "train", 3).texts])
+        start = train_unet.load_editor(self.run_dir)[0].text
+        drift = {}
+        for anchor in ("0", "100"):  # nothing reworded: every instruction is anchored
+            text_robust.main(["--run", self.run_dir, "--steps", "8", "--n-per-task", "2", "--batch", "8", "--warmup", "1",
+                              "--lr", "1e-2", "--synonyms", "0", "--anchor", anchor, "--out", f"unet-anchor{anchor}"])
+            moved = train_unet.load_editor(self.run_dir, f"unet-anchor{anchor}")[0].text
+            with torch.no_grad():
+                drift[anchor] = float(((moved(ids)[0] - start(ids)[0]) ** 2).mean())
+        self.assertGreater(drift["0"], 0.0)
+        self.assertLess(drift["100"], 0.5 * drift["0"], drift)
+        with self.assertRaises(SystemExit):
+            text_robust.main(["--run", self.run_dir, "--steps", "1", "--anchor", "-1"])
+
     def test_a_run_continues_from_another_runs_weights_with_task_weights(self):
         src = torch.load(os.path.join(self.run_dir, "unet.pt"))
         train_unet.train(self.run_dir, 2, batch=4, n_per_task=8, small=True, name="unet-ft",
