@@ -16,7 +16,8 @@ instructions left as they are (and the empty prompt) are also held to the starti
 
 Writes RUN/OUT.pt (model and EMA = the trained weights; the UNet's part is the input's) and
 RUN/OUT.json. Then `training.classifier --name OUT` for the head and the val comparisons, as
-every model change.
+every model change; it fine-tunes the head in place, so copy OUT.pt first to keep the jointly
+trained head (the shipped package's: it scored higher on the validation phrasings).
 """
 from __future__ import annotations
 
@@ -71,7 +72,7 @@ def train_text(run: str, minutes: Optional[float], steps: int = 10 ** 9, name: s
     z_in, z_tgt = encode_images(ae, pairs.inputs, cpu), encode_images(ae, pairs.targets, cpu) * sf
     task = torch.from_numpy(pairs.task_ids)
     # the encoder as it was: instructions left as they are should keep the states the frozen UNet was
-    # trained on (without this anchor, every run lost val edits of the training phrasings, detect most)
+    # trained on (the runs without it lost val edits of the training phrasings: add, detect, local)
     teacher = copy.deepcopy(model.text).eval().requires_grad_(False) if anchor > 0 else None
     for n_, p in model.named_parameters():
         p.requires_grad_(n_.startswith(TRAINED))
@@ -146,7 +147,7 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--synonym-rate", type=float, default=0.5, help="chance that each meaning word is replaced")
     p.add_argument("--anchor", type=float, default=ANCHOR,
                    help="weight of the MSE between the encoder's states and the starting encoder's, on "
-                        "instructions not reworded (0: none)")
+                        "instructions not reworded and the empty prompt (0: none)")
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
     if a.out == a.name:
