@@ -157,9 +157,11 @@ def main(argv: Optional[list] = None) -> int:
     if a.phrasings and (a.split != "val" or a.ceiling):
         p.error("--phrasings goes with --split val and edits (not --ceiling)")
     tasks = a.tasks.split(",") if a.tasks else None
-    if a.phrasings and tasks and set(tasks) - set(T.REWORDED_TASKS):
-        p.error(f"no reworded phrasings for {', '.join(sorted(set(tasks) - set(T.REWORDED_TASKS)))}; "
-                f"reworded tasks: {', '.join(T.REWORDED_TASKS)}")
+    if a.phrasings and tasks:
+        try:  # before the model is loaded
+            T.check_reworded(tasks)
+        except ValueError as e:
+            p.error(str(e))
     if a.ceiling:
         res = ceiling(a.run, a.per_task, a.split, tasks)
         write_json(a.out or os.path.join(a.run, f"ceiling-{a.split}.json"), res)

@@ -31,7 +31,7 @@ from . import metrics as M
 from . import tasks as T
 from .common import log, setup, write_json
 from .evaluate import edit
-from .train_unet import encode_images, load_editor, load_vae, tokenizer
+from .train_unet import encode_pairs, load_editor, load_vae, tokenizer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -81,7 +81,7 @@ def invert(run: str, k: int, steps: int = 300, lr: float = LR, batch: int = 16, 
     ae = load_vae(run)
     tok = tokenizer(run)
     train = D.make_pairs(k, "train", seed + 500, [task])
-    z_in, z_tgt = encode_images(ae, train.inputs, torch.device("cpu")), encode_images(ae, train.targets, torch.device("cpu")) * sf
+    z_in, z_tgt = encode_pairs(ae, train, sf)
     ids = torch.tensor([tok(s) for s in train.texts])
     with torch.no_grad():
         hidden, _ = model.text(ids)

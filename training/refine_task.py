@@ -25,7 +25,7 @@ from . import diffusion as Df
 from . import tasks as T
 from .common import load_ckpt, log, save_ckpt, setup, write_json
 from .invert import fit_vector
-from .train_unet import encode_images, load_editor, load_vae, t_range_arg, tokenizer
+from .train_unet import encode_pairs, load_editor, load_vae, t_range_arg, tokenizer
 
 def refine(run: str, task: str, pairs: int = 2000, steps: int = 1500, lr: float = 0.01, batch: int = 32,
            t_range: Tuple[int, int] = (0, Df.T_TRAIN), seed: int = 0, name: str = "unet",
@@ -46,8 +46,7 @@ def refine(run: str, task: str, pairs: int = 2000, steps: int = 1500, lr: float 
     tok = tokenizer(run)
     tid = T.TASK_INDEX[task]
     train = D.make_pairs(pairs, "train", seed + 700, [task])
-    cpu = torch.device("cpu")
-    z_in, z_tgt = encode_images(ae, train.inputs, cpu), encode_images(ae, train.targets, cpu) * sf
+    z_in, z_tgt = encode_pairs(ae, train, sf)
     with torch.no_grad():
         hidden = torch.cat([model.text(torch.tensor([tok(s) for s in train.texts[i:i + 256]]))[0]
                             for i in range(0, len(train), 256)])

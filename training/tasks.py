@@ -6,7 +6,7 @@ Each task has templated paraphrases; templates whose index % 4 == 3 are the held
 from __future__ import annotations
 
 import dataclasses
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -213,11 +213,17 @@ REWORDED = "reworded"
 REWORDED_TASKS = tuple(t.name for t in TASKS if list(t.templates) == [""])
 
 
+def check_reworded(names: Sequence[str]) -> None:
+    """ValueError unless every task named has reworded phrasings (REWORDED_TASKS)."""
+    bad = sorted(set(names) - set(REWORDED_TASKS))
+    if bad:
+        raise ValueError(f"no reworded phrasings for {', '.join(bad)}: their instructions name a variant "
+                         f"(reworded tasks: {', '.join(REWORDED_TASKS)})")
+
+
 def templates(task: TaskDef, variant: str, split: str) -> List[str]:
     if split == REWORDED:
-        if task.name not in REWORDED_TASKS:
-            raise ValueError(f"no reworded phrasings for {task.name}: its instructions name a variant "
-                             f"(reworded tasks: {', '.join(REWORDED_TASKS)})")
+        check_reworded([task.name])
         return CLASSIFIER_VAL[task.name]
     ts = task.templates[variant]
     return [t for i, t in enumerate(ts) if (i % 4 == 3) == (split == "test")]

@@ -37,7 +37,7 @@ from . import synonyms as SYN
 from . import tasks as T
 from .classifier import augment, replace_synonyms
 from .common import Clock, cosine_lr, load_ckpt, log, save_ckpt, setup, write_json
-from .train_unet import encode_images, load_editor, load_vae, tokenizer
+from .train_unet import encode_pairs, load_editor, load_vae, tokenizer
 
 CE_WEIGHT = 0.1  # the classifier term's weight, as in train_unet
 TRAINED = ("text.", "classifier.")
@@ -68,8 +68,7 @@ def train_text(run: str, minutes: Optional[float], steps: int = 10 ** 9, name: s
     ae = load_vae(run)
     tok = tokenizer(run)
     pairs = D.make_pairs(n_per_task, "train", seed + 900)
-    cpu = torch.device("cpu")
-    z_in, z_tgt = encode_images(ae, pairs.inputs, cpu), encode_images(ae, pairs.targets, cpu) * sf
+    z_in, z_tgt = encode_pairs(ae, pairs, sf)
     task = torch.from_numpy(pairs.task_ids)
     # the encoder as it was: instructions left as they are should keep the states the frozen UNet was
     # trained on (the runs without it lost val edits of the training phrasings: add, detect, local)

@@ -61,6 +61,13 @@ def encode_images(ae: AutoEncoder, imgs: np.ndarray, device: torch.device, bs: i
     return torch.cat([ae.encoder(D.to_tensor(imgs[i:i + bs]).to(device)).cpu() for i in range(0, len(imgs), bs)])
 
 
+def encode_pairs(ae: AutoEncoder, pairs: D.Pairs, sf: float) -> Tuple[torch.Tensor, torch.Tensor]:
+    """(input latents, target latents * sf) on the CPU: what the frozen-model fits (inversion,
+    refine_task, text_robust) condition on and denoise towards."""
+    cpu = torch.device("cpu")
+    return encode_images(ae, pairs.inputs, cpu), encode_images(ae, pairs.targets, cpu) * sf
+
+
 def pool_path(run: str, extra_tasks: Sequence[str] = ()) -> str:
     return os.path.join(run, "pool.pt" if not extra_tasks else f"pool-{'-'.join(extra_tasks)}.pt")
 

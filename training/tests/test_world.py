@@ -90,6 +90,10 @@ class Conventions(unittest.TestCase):
             D.make_pairs(1, "val", 0, ["global"], phrasings=T.REWORDED)
         with self.assertRaises(ValueError):
             D.make_pairs(1, "val", 0, ["detect"], phrasings="other")
+        from training import evaluate
+        for bad in (["--tasks", "detect,global"], ["--split", "test"], ["--ceiling"]):  # refused before any run is read
+            with self.subTest(bad), redirect_stderr(io.StringIO()), self.assertRaises(SystemExit):
+                evaluate.main(["--run", "/nonexistent", "--split", "val", "--phrasings", "reworded"] + bad)
 
 
 class Metrics(unittest.TestCase):
