@@ -46,7 +46,15 @@ def edit(model: Editor, ae: AutoEncoder, sf: float, ids: torch.Tensor, empty_ids
          batch: int = 16) -> np.ndarray:
     """Edit uint8 images [N,64,64,3] with token ids [N,77] and task embeddings [N,E] -> uint8 outputs."""
     z = edit_latents(model, ae, sf, ids, empty_ids, inputs, task_emb, steps, g_text, g_image, seed, batch)
-    return np.concatenate([D.to_uint8(ae.decoder(z[i:i + batch])) for i in range(0, len(z), batch)])
+    return decode(ae, z, inputs, batch)
+
+
+@torch.no_grad()
+def decode(ae: AutoEncoder, z: torch.Tensor, sources: np.ndarray, batch: int = 64) -> np.ndarray:
+    """Unscaled latents [N,C,16,16] -> uint8 images, the decoder given each edit's source image
+    (read only by a decoder conditioned on it, models.Config.decoder_source)."""
+    return np.concatenate([D.to_uint8(ae.decoder(z[i:i + batch], D.to_tensor(sources[i:i + batch])))
+                           for i in range(0, len(z), batch)])
 
 
 @torch.no_grad()

@@ -88,8 +88,8 @@ class _DecWrap(nn.Module):
         super().__init__()
         self.ae = ae
 
-    def forward(self, latent_sample):
-        return self.ae.decoder(latent_sample)
+    def forward(self, latent_sample, source_sample=None):
+        return self.ae.decoder(latent_sample, source_sample)
 
 
 def _save(model: onnx.ModelProto, path: str, opts: ExportOptions) -> None:
@@ -105,7 +105,11 @@ def _save(model: onnx.ModelProto, path: str, opts: ExportOptions) -> None:
 
 
 def _export(module: nn.Module, args: tuple, path: str, inputs: List[str], outputs: List[str],
-            dynamic: Dict[str, Dict[int, str]], opts: ExportOptions) -> None:
+            dynamic: Dict[str, Dict[int, str]], opts: ExportOptions,
+            static_outputs: Optional[Dict[str, List[int]]] = None) -> None:
+    """static_outputs: output name -> its shape, for the axes not in `dynamic` that the exporter's
+    shape inference left symbolic (the serving loader reads the VAE's scale factor from static
+    decoder dims)."""
     module.eval()
     tmp = path + ".tmp"
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -117,6 +121,10 @@ def _export(module: nn.Module, args: tuple, path: str, inputs: List[str], output
                           dynamic_axes=dynamic, opset_version=OPSET, do_constant_folding=True, **legacy)
     model = onnx.load(tmp)
     os.remove(tmp)
+    for out in model.graph.output:
+        for axis, size in enumerate((static_outputs or {}).get(out.name, [])):
+            if axis not in dynamic.get(out.name, {}):
+                out.type.tensor_type.shape.dim[axis].dim_value = size
     _save(model, path, opts)
 
 
@@ -183,8 +191,15 @@ def export_vae(ae: AutoEncoder, cfg: Config, out: str, opts: ExportOptions, scal
     _export(_EncWrap(ae, params), (x,), os.path.join(out, "vae_encoder", "model.onnx"), ["sample"], [oname],
             {"sample": {0: "batch"}, oname: {0: "batch"}}, opts)
     z = torch.zeros(2, cfg.latent_channels, resolution // 4, resolution // 4)
-    _export(_DecWrap(ae), (z,), os.path.join(out, "vae_decoder", "model.onnx"), ["latent_sample"], ["sample"],
-            {"latent_sample": {0: "batch"}, "sample": {0: "batch"}}, opts)
+    if ae.decoder.takes_source:
+        # the serving contract's optional decoder input (docs/model-package.md): the edit's source
+        # image, in the encoder's `sample` format
+        _export(_DecWrap(ae), (z, x), os.path.join(out, "vae_decoder", "model.onnx"), ["latent_sample", "source_sample"],
+                ["sample"], {"latent_sample": {0: "batch"}, "source_sample": {0: "batch"}, "sample": {0: "batch"}}, opts,
+                static_outputs={"sample": list(x.shape)})
+    else:
+        _export(_DecWrap(ae), (z,), os.path.join(out, "vae_decoder", "model.onnx"), ["latent_sample"], ["sample"],
+                {"latent_sample": {0: "batch"}, "sample": {0: "batch"}}, opts)
     vae_cfg = {"_class_name": "AutoencoderKL", "_diffusers_version": DIFFUSERS_VERSION, "in_channels": 3,
                "out_channels": 3, "latent_channels": cfg.latent_channels, "sample_size": resolution,
                "scaling_factor": scaling_factor}

@@ -11,6 +11,12 @@ latents. `--generated-min-psnr DB` keeps only the sampled latents whose decoding
 before fine-tuning) reaches a PSNR of at least DB against the target inside the edit region: those the UNet got roughly right, so the
 decoder learns to sharpen them rather than to invent an edit the UNet did not make (texture).
 
+`--source` gives the decoder the edit's source image as a second input (models.Config
+.decoder_source: two small branches into its 16x16 and 32x32 stages, starting at zero, so the
+fine-tuning starts from exactly the decoder it had; `--source-lr-scale` their learning rate
+relative to the decoder's). Every training image is decoded with its edit's source: a target or a
+sampled latent with the pair's input, an input with itself (the edit that changes nothing).
+
 Writes RUN/vae.pt (the previous one is kept as RUN/vae-before-decoder.pt) and
 RUN/decoder_eval.json: the autoencoder ceiling per task (success of decode(encode(target)) on the
 held-out split) before and after. Because the latents do not change, the UNet, the scaling factor
@@ -19,6 +25,7 @@ and every other part of the package stay valid; only vae_decoder/ is exported ag
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import time
@@ -65,7 +72,7 @@ def near_target(ae: AutoEncoder, z: torch.Tensor, pairs: D.Pairs, min_psnr: floa
     target inside the edit region (an edit that changes nothing has an empty region, always kept)."""
     keep = np.zeros(len(pairs), bool)
     for i in range(0, len(z), 256):
-        out = D.to_uint8(ae.decoder(z[i:i + 256]))
+        out = D.to_uint8(ae.decoder(z[i:i + 256], D.to_tensor(pairs.inputs[i:i + 256])))
         for j in range(len(out)):
             k = i + j
             keep[k] = M.score(T.TASK_NAMES[pairs.task_ids[k]], pairs.inputs[k], pairs.targets[k], out[j])["psnr_in"] >= min_psnr
@@ -75,62 +82,78 @@ def near_target(ae: AutoEncoder, z: torch.Tensor, pairs: D.Pairs, min_psnr: floa
 def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_task: int = 500,
              task_weights: Optional[Dict[str, float]] = None, eval_per_task: int = 50, seed: int = 11,
              generated: int = 0, generated_fraction: float = 0.5, generated_min_psnr: float = 0.0,
-             steps: Optional[int] = None) -> Dict[str, object]:
+             steps: Optional[int] = None, source: bool = False, source_lr_scale: float = 1.0,
+             start: Optional[str] = None) -> Dict[str, object]:
     """`steps`, when given, ends the training and spans its schedule instead of `minutes`: the same
-    recipe then gives the same decoder on any machine and any number of threads."""
+    recipe then gives the same decoder on any machine and any number of threads. `start`: the
+    vae.pt to start from instead of RUN/vae-before-decoder.pt (the run's decoder before its first
+    fine-tuning)."""
     if not 0.0 <= generated_fraction <= 1.0:
         raise ValueError(f"generated_fraction must be in [0, 1], not {generated_fraction}")
     setup("cpu")
     path = os.path.join(run, "vae.pt")
     before_path = os.path.join(run, "vae-before-decoder.pt")
-    if not os.path.exists(before_path):
+    if start is None and not os.path.exists(before_path):
         shutil.copyfile(path, before_path)
-    st = load_ckpt(before_path)  # always from the original decoder: a rerun does not compound
-    ae = AutoEncoder(config_of(st))
+    st = load_ckpt(start or before_path)  # always from the same decoder: a rerun does not compound
+    cfg = config_of(st)
+    ae = AutoEncoder(cfg)
     ae.load_state_dict(st["model"])
     ae.eval()
     test = D.make_pairs(eval_per_task, "test")
     before = ceiling_summary(ae, test)
+    if source and not cfg.decoder_source:
+        cfg = dataclasses.replace(cfg, decoder_source=True)
+        grown = AutoEncoder(cfg)
+        missing, unexpected = grown.load_state_dict(st["model"], strict=False)
+        if unexpected or any(not k.startswith(("decoder.src16.", "decoder.src32.")) for k in missing):
+            raise ValueError(f"{start or before_path}: not this architecture's autoencoder ({unexpected[:3] or missing[:3]})")
+        ae = grown.eval()
     log("decoder: ceiling before", mean=before["mean_success"])
     # training images: every task's inputs and targets, plus more targets of the weighted tasks
     pairs = D.make_pairs(n_per_task, "train", seed)
-    imgs = [pairs.inputs, pairs.targets]
+    imgs, srcs = [pairs.inputs, pairs.targets], [pairs.inputs, pairs.inputs]
     for name, w in (task_weights or {}).items():
         extra = int(round((w - 1) * n_per_task))
         if extra > 0:
             more = D.make_pairs(extra, "train", seed + 1, [name])
             imgs.append(more.targets)
-    pool = np.concatenate(imgs)
+            srcs.append(more.inputs)
+    pool, pool_src = np.concatenate(imgs), np.concatenate(srcs)
     z = encode_images(ae, pool, torch.device("cpu"))  # the encoder is frozen: its latents are computed once
     log("decoder: pool", images=len(pool))
-    z_gen, y_gen, gen_kept = None, None, {}
+    z_gen, y_gen, s_gen, gen_kept = None, None, None, {}
     if generated:
         z_gen, gp = generated_pairs(run, ae, generated, seed + 2)
         keep = near_target(ae, z_gen, gp, generated_min_psnr)
         if not keep.any():
             raise ValueError(f"no sampled latent reaches {generated_min_psnr} dB inside its edit region: lower --generated-min-psnr")
         gen_kept = {name: int(keep[gp.task_ids == i].sum()) for i, name in enumerate(T.TASK_NAMES)}
-        z_gen, y_gen = z_gen[torch.from_numpy(keep)], gp.targets[keep]
+        z_gen, y_gen, s_gen = z_gen[torch.from_numpy(keep)], gp.targets[keep], gp.inputs[keep]
         log("decoder: sampled latents kept", kept=int(keep.sum()), of=len(keep), min_psnr=generated_min_psnr)
     for p in ae.encoder.parameters():
         p.requires_grad_(False)
     dec = ae.decoder
     dec.train()
-    opt = torch.optim.AdamW(dec.parameters(), lr=lr, weight_decay=0.0)
+    branches = [p for n, p in dec.named_parameters() if n.startswith(("src16.", "src32."))]
+    rest = [p for n, p in dec.named_parameters() if not n.startswith(("src16.", "src32."))]
+    groups = [{"params": rest, "scale": 1.0}] + ([{"params": branches, "scale": source_lr_scale}] if branches else [])
+    opt = torch.optim.AdamW(groups, lr=lr, weight_decay=0.0)
     g = torch.Generator().manual_seed(seed)
     clock = Clock(steps, None) if steps else Clock(10 ** 9, minutes)
     step, t0, tl = 0, time.time(), 0.0
     while not clock.done(step):
         cur = cosine_lr(lr, clock.progress(step), (step + 1) / 50, 0.0)
         for gr in opt.param_groups:
-            gr["lr"] = cur
+            gr["lr"] = cur * gr["scale"]
         n_gen = int(round(batch * generated_fraction)) if z_gen is not None else 0
         idx = torch.randint(len(pool), (batch - n_gen,), generator=g)
-        zb, yb = z[idx], pool[idx.numpy()]
+        zb, yb, sb = z[idx], pool[idx.numpy()], pool_src[idx.numpy()]
         if n_gen:
             jdx = torch.randint(len(z_gen), (n_gen,), generator=g)
             zb, yb = torch.cat([zb, z_gen[jdx]]), np.concatenate([yb, y_gen[jdx.numpy()]])
-        loss = recon_loss(dec(zb), D.to_tensor(yb))
+            sb = np.concatenate([sb, s_gen[jdx.numpy()]])
+        loss = recon_loss(dec(zb, D.to_tensor(sb) if dec.takes_source else None), D.to_tensor(yb))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -145,8 +168,8 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
     settings = {"steps": step, "minutes": None if steps else minutes, "batch": batch, "lr": lr, "n_per_task": n_per_task,
                 "task_weights": task_weights or {}, "generated_per_task": generated,
                 "generated_fraction": generated_fraction, "generated_min_psnr": generated_min_psnr,
-                "generated_kept_per_task": gen_kept}
-    save_ckpt(path, **dict(st, model=ae.state_dict(), decoder_finetune=settings))
+                "generated_kept_per_task": gen_kept, "source": cfg.decoder_source, "source_lr_scale": source_lr_scale}
+    save_ckpt(path, **dict(st, model=ae.state_dict(), cfg=dataclasses.asdict(cfg), decoder_finetune=settings))
     res = dict(settings, images=int(len(pool)), before=before, after=after)
     write_json(os.path.join(run, "decoder_eval.json"), res)
     return res
@@ -168,7 +191,13 @@ def main(argv: Optional[list] = None) -> int:
                    help="share of each batch taken from the sampled latents (the rest: real latents)")
     p.add_argument("--generated-min-psnr", type=float, default=0.0, metavar="DB",
                    help="keep only sampled latents whose decoding reaches DB PSNR inside the edit region")
+    p.add_argument("--source", action="store_true",
+                   help="give the decoder the edit's source image as a second input (models.Config.decoder_source)")
+    p.add_argument("--source-lr-scale", type=float, default=1.0, metavar="S",
+                   help="learning rate of the source branches relative to --lr")
     a = p.parse_args(argv)
+    if a.source_lr_scale <= 0:
+        p.error(f"--source-lr-scale must be positive, got {a.source_lr_scale}")
     if a.steps is not None and a.steps <= 0:
         p.error(f"--steps must be positive, got {a.steps}")
     try:
@@ -179,7 +208,8 @@ def main(argv: Optional[list] = None) -> int:
         p.error(f"--generated-fraction must be in [0, 1], not {a.generated_fraction}")
     try:
         res = finetune(a.run, a.minutes, a.batch, a.lr, a.n_per_task, weights, a.eval_per_task, generated=a.generated,
-                       generated_fraction=a.generated_fraction, generated_min_psnr=a.generated_min_psnr, steps=a.steps)
+                       generated_fraction=a.generated_fraction, generated_min_psnr=a.generated_min_psnr, steps=a.steps,
+                       source=a.source, source_lr_scale=a.source_lr_scale)
     except ValueError as e:  # a filter that keeps nothing, a stale cache of sampled latents
         p.error(str(e))
     for name in T.TASK_NAMES:

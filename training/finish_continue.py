@@ -9,6 +9,8 @@ does before the decision to ship it, as one resumable command (a finished step i
    real latents only (the shipped one also learned the shipped UNet's sampled latents, which a
    continued UNet no longer produces). Its encoder must be RUN's: the UNet's latent space.
 3. The decoder learns RUN's UNet's own sampled latents, with the shipped settings (DECODER).
+   Then, from that decoder, it learns to read the edit's source image too (SOURCE_DECODER,
+   finetune_decoder --source), as the shipped decoder does; `--source-decoder-steps 0` skips it.
 4. The classifier head is fine-tuned again with WordNet synonyms (training.classifier): the
    continuation also trained the text encoder, so the shipped head's fine-tuning no longer fits.
    A run trained with `train_unet --freeze-text` has the package's encoder and head unchanged:
@@ -48,6 +50,12 @@ from .train_unet import editor_of, tokenizer
 DECODER: Dict[str, Any] = {"steps": 3719, "n_per_task": 500, "generated": 250, "generated_fraction": 0.35,
                            "generated_min_psnr": 12.0,
                            "task_weights": {"texture": 10.0, "text": 2.0, "detect": 2.0, "sketch": 2.0}}
+# the settings of the shipped decoder's third fine-tuning, from the decoder DECODER made: the same
+# sampled latents (and their filter), a second input for the source image (docs/model-card.md,
+# "A decoder that reads the source image"); 2,000 steps at batch 32
+SOURCE_DECODER: Dict[str, Any] = {"steps": 2000, "n_per_task": 500, "generated": 250, "generated_fraction": 0.35,
+                                  "generated_min_psnr": 12.0, "source_lr_scale": 1.0,
+                                  "task_weights": {"detect": 2.0, "texture": 2.0, "sketch": 2.0, "style": 2.0}}
 CEILING_MIN = 0.95
 
 
@@ -94,10 +102,13 @@ def _cached(path: str, key: str, compute: Callable[[], Dict[str, Any]]) -> Dict[
 
 def finish(parts: Optional[str], run: str, base: str, decoder_from: str, val_per_task: int = 24, ceiling_per_task: int = 200,
            decoder: Optional[Dict[str, Any]] = None, classifier_steps: int = 1200, classifier_per_task: int = 600,
-           decoder_eval_per_task: int = 50, classifier_seed: int = 0) -> Dict[str, Any]:
+           decoder_eval_per_task: int = 50, classifier_seed: int = 0,
+           source_decoder: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """Each step leaves a finish-*.json in RUN and is skipped when that file is there; the val
-    evaluations and the ceiling are redone when the weights they belong to changed."""
+    evaluations and the ceiling are redone when the weights they belong to changed.
+    `source_decoder` {"steps": 0} leaves the decoder without the source image."""
     dec = dict(DECODER, **(decoder or {}))
+    src = dict(SOURCE_DECODER, **(source_decoder or {}))
     if not os.path.exists(os.path.join(run, "unet.pt")):
         if not parts:
             raise ValueError(f"{run}/unet.pt is missing and no packed run was given")
@@ -117,6 +128,18 @@ def finish(parts: Optional[str], run: str, base: str, decoder_from: str, val_per
                           generated=dec["generated"], generated_fraction=dec["generated_fraction"],
                           generated_min_psnr=dec["generated_min_psnr"])
         write_json(os.path.join(run, "finish-decoder.json"), res)
+    if src["steps"] > 0 and read_json(os.path.join(run, "finish-source-decoder.json")) is None:
+        # from the decoder step 3 made, kept once (a rerun after a crash must not start from a
+        # half-made source decoder)
+        start = os.path.join(run, "vae-before-source.pt")
+        if not os.path.exists(start):
+            shutil.copyfile(os.path.join(run, "vae.pt"), start + ".tmp")
+            os.replace(start + ".tmp", start)
+        res = FD.finetune(run, 0.0, steps=src["steps"], n_per_task=src["n_per_task"], task_weights=src["task_weights"],
+                          eval_per_task=decoder_eval_per_task, generated=src["generated"],
+                          generated_fraction=src["generated_fraction"], generated_min_psnr=src["generated_min_psnr"],
+                          source=True, source_lr_scale=src["source_lr_scale"], start=start)
+        write_json(os.path.join(run, "finish-source-decoder.json"), res)
     clf = read_json(os.path.join(run, "finish-classifier.json"))
     st = load_ckpt(os.path.join(run, "unet.pt")) if clf is None else None
     if st is not None and st.get("freeze_text"):
@@ -153,6 +176,7 @@ def finish(parts: Optional[str], run: str, base: str, decoder_from: str, val_per
         "ceiling_ok": ceil["min_success"] >= CEILING_MIN,
         "classifier_val": clf["val_after"]["mean"],
         "decoder": dec,
+        "source_decoder": src,
     }
     res["ship_candidate"] = cmp["verdict"] == "better" and res["ceiling_ok"]
     write_json(os.path.join(run, "finish.json"), res)
@@ -169,6 +193,8 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--val-per-task", type=int, default=24)
     p.add_argument("--ceiling-per-task", type=int, default=200)
     p.add_argument("--decoder-steps", type=int, default=DECODER["steps"])
+    p.add_argument("--source-decoder-steps", type=int, default=SOURCE_DECODER["steps"],
+                   help="steps of the decoder's fine-tuning with the source image (0: a decoder without it)")
     p.add_argument("--classifier-seed", type=int, default=0,
                    help="the head's fine-tuning seed (training.classifier --seed), chosen on its val phrasings")
     a = p.parse_args(argv)
@@ -176,6 +202,8 @@ def main(argv: Optional[list] = None) -> int:
                     ("--decoder-steps", a.decoder_steps)):
         if v <= 0:
             p.error(f"{flag} must be positive, got {v}")
+    if a.source_decoder_steps < 0:
+        p.error(f"--source-decoder-steps must be 0 or more, got {a.source_decoder_steps}")
     for flag, path, what in (("--base", os.path.join(a.base, "unet.pt"), "make it with training.from_package"),
                              ("--decoder-from", os.path.join(a.decoder_from, "emuedit.json"), "not a model package")):
         if not os.path.exists(path):
@@ -186,7 +214,8 @@ def main(argv: Optional[list] = None) -> int:
         p.error(f"WordNet not found in {SYN.wordnet_dir()}: apt-get install -y wordnet-base")
     try:
         res = finish(a.parts, a.run, a.base, a.decoder_from, a.val_per_task, a.ceiling_per_task,
-                     {"steps": a.decoder_steps}, classifier_seed=a.classifier_seed)
+                     {"steps": a.decoder_steps}, classifier_seed=a.classifier_seed,
+                     source_decoder={"steps": a.source_decoder_steps})
     except ValueError as e:
         p.error(str(e))
     t = res["compare"]["total"]

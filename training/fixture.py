@@ -3,6 +3,7 @@
     /usr/bin/python3 -m training.fixture --out models/fixture-tiny
     /usr/bin/python3 -m training.fixture --out /tmp/ip2p --layout ip2p --timestep-shape one \
         --timestep-dtype int64 --input-ids-dtype int32 --external-data
+    /usr/bin/python3 -m training.fixture --out /tmp/src --decoder-source   # decoder reads the source image
 
 Same architecture code as the default model, tiny widths, random init (seeded), exact contract.
 """
@@ -23,7 +24,8 @@ from . import world as W
 from .models import AutoEncoder, Config, TaskClassifier, TextEncoder, UNet
 
 
-def build(out: str, opts: export.ExportOptions, seed: int = 0, merges_n: int = 200, check: bool = False) -> None:
+def build(out: str, opts: export.ExportOptions, seed: int = 0, merges_n: int = 200, check: bool = False,
+          decoder_source: bool = False) -> None:
     torch.manual_seed(seed)
     # the UNet maps 16-d table rows inside its graph (the layout packages had before task vectors):
     # the services see one input task_embedding [B,E] either way, and the tests' feeds stay as they are
@@ -35,6 +37,16 @@ def build(out: str, opts: export.ExportOptions, seed: int = 0, merges_n: int = 2
     ae, te, unet, clf = AutoEncoder(cfg), TextEncoder(cfg), UNet(cfg), TaskClassifier(cfg)
     # the output conv starts at zero for training; give the fixture non-trivial outputs
     torch.nn.init.normal_(unet.out.weight, std=0.05)
+    if decoder_source:
+        # grown after everything else is drawn, from its own seed: the other graphs stay those of
+        # the plain fixture; the branches' last convs get weights so the source changes the output
+        grown = AutoEncoder(dataclasses.replace(cfg, decoder_source=True))
+        grown.load_state_dict(ae.state_dict(), strict=False)
+        g = torch.Generator().manual_seed(seed + 7)
+        with torch.no_grad():
+            for br in (grown.decoder.src16, grown.decoder.src32):
+                br[2].weight.copy_(torch.randn(br[2].weight.shape, generator=g) * 0.05)
+        ae = grown
     for m in (ae, te, unet, clf):
         m.eval()
     if os.path.exists(out):
@@ -85,6 +97,8 @@ def main(argv=None) -> int:
     p.add_argument("--fp16-weights", action="store_true")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--check", action="store_true", help="compare every ONNX graph with torch (onnxruntime)")
+    p.add_argument("--decoder-source", action="store_true",
+                   help="a decoder conditioned on the source image (vae_decoder input source_sample)")
     a = p.parse_args(argv)
     ip2p = a.layout == "ip2p"
     opts = export.ExportOptions(
@@ -93,7 +107,7 @@ def main(argv=None) -> int:
         timestep_dtype=a.timestep_dtype or ("int64" if ip2p else "float32"),
         input_ids_dtype=a.input_ids_dtype or ("int32" if ip2p else "int64"),
         external_data=a.external_data, fp16_weights=a.fp16_weights)
-    build(a.out, opts, a.seed, check=a.check)
+    build(a.out, opts, a.seed, check=a.check, decoder_source=a.decoder_source)
     print(f"wrote {a.out} ({export.dir_size(a.out) / 1e6:.2f} MB)")
     return 0
 

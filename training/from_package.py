@@ -78,7 +78,8 @@ def infer_config(pkg: str, shipped: Dict[str, Dict[str, np.ndarray]], inputs: Di
                                     int(u["unet.d2.weight"].shape[0])),
                      task_dim=int(tasks["embedding_dim"]), num_tasks=len(tasks["tasks"]),
                      use_task=legacy or "task_embedding" in inputs["unet"],
-                     task_mlp=legacy, unet_pos="unet.pos1" in u)
+                     task_mlp=legacy, unet_pos="unet.pos1" in u,
+                     decoder_source="source_sample" in inputs["vae_decoder"])
     except KeyError as e:
         raise ValueError(f"{pkg} was not exported by training/export.py (no initializer {e})") from None
     return cfg

@@ -42,6 +42,13 @@ class Config:
     # the 16 table rows, and a vector reached through it inverts contour at half the success of a
     # vector learned directly (docs/model-card.md, "Task inversion").
     task_mlp: bool = True
+    # the decoder also reads the edit's source image (`source_sample`, the image the UNet was
+    # conditioned on) at 16x16 and 32x32, as an asymmetric decoder does: the latent says what the
+    # edit is, the source where its object's pixels are, which a 16x16 latent cannot pin to one
+    # pixel (detect's 2 px ring, texture's edges). Added by `training.finetune_decoder --source`;
+    # off for every autoencoder trained before it, and in train_vae (a decoder that sees its own
+    # target would learn to copy it).
+    decoder_source: bool = False
 
     @staticmethod
     def tiny(vocab_size: int) -> "Config":
@@ -96,6 +103,15 @@ class Encoder(nn.Module):
         return self.out(F.silu(h))
 
 
+def _source_branch(cin: int, cout: int) -> nn.Sequential:
+    """conv, SiLU, conv; the last starts at zero, so a decoder given this branch decodes exactly
+    as before until fine-tuning moves it."""
+    br = nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.SiLU(), nn.Conv2d(cout, cout, 3, padding=1))
+    nn.init.zeros_(br[2].weight)
+    nn.init.zeros_(br[2].bias)
+    return br
+
+
 class Decoder(nn.Module):
     def __init__(self, cfg: Config):
         super().__init__()
@@ -107,10 +123,26 @@ class Decoder(nn.Module):
         self.r1 = ResBlock(a, a)
         self.r1b = ResBlock(a, a)
         self.out = nn.Conv2d(a, 12, 3, padding=1)
+        # the source image space-to-depth to each resolution (4x4 -> 48 channels at 16x16, 2x2 ->
+        # 12 at 32x32), like the encoder's first step
+        self.src16 = _source_branch(48, b) if cfg.decoder_source else None
+        self.src32 = _source_branch(12, a) if cfg.decoder_source else None
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        h = self.r2b(self.r2(self.inp(z)))
-        h = self.r1b(self.r1(self.up(F.interpolate(h, scale_factor=2.0, mode="nearest"))))
+    @property
+    def takes_source(self) -> bool:
+        return self.src16 is not None
+
+    def forward(self, z: torch.Tensor, source: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """source: the edit's source image [B,3,64,64] in [-1,1]; required by (and only read by) a
+        decoder with source branches."""
+        if self.src16 is not None and self.src32 is not None:
+            if source is None:
+                raise ValueError("this decoder is conditioned on the source image: pass source")
+            h = self.r2b(self.r2(self.inp(z) + self.src16(F.pixel_unshuffle(source, 4))))
+            h = self.up(F.interpolate(h, scale_factor=2.0, mode="nearest")) + self.src32(F.pixel_unshuffle(source, 2))
+        else:
+            h = self.up(F.interpolate(self.r2b(self.r2(self.inp(z))), scale_factor=2.0, mode="nearest"))
+        h = self.r1b(self.r1(h))
         return F.pixel_shuffle(self.out(F.silu(h)), 2)
 
 
@@ -120,9 +152,10 @@ class AutoEncoder(nn.Module):
         self.encoder = Encoder(cfg)
         self.decoder = Decoder(cfg)
 
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor, source: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, torch.Tensor]:
+        """(decode(encode(x)), the latent); `source` for a decoder conditioned on the source image."""
         z = self.encoder(x)
-        return self.decoder(z), z
+        return self.decoder(z, source), z
 
 
 # ---- attention ------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def probe(run: str, tasks: Sequence[str], per_task: int = 48, split: str = "val"
             te3 = torch.cat([te, te, te])
             x = Df.sample(lambda s, t: model.denoise(s, t, hid, te3), z, steps, DEFAULTS["g_text"], DEFAULTS["g_image"],
                           start=start, x_init=x_init)
-            out = D.to_uint8(ae.decoder(x / sf))
+            out = D.to_uint8(ae.decoder(x / sf, D.to_tensor(inp)))
             for k in range(b):
                 task = T.TASK_NAMES[pairs.task_ids[i + k]]
                 per[task].append(M.score(task, inp[k], tgt[k], out[k]))

@@ -115,12 +115,13 @@ def scaling_factor(ae: AutoEncoder, pairs: D.Pairs, device: str = "cpu") -> floa
 
 @torch.no_grad()
 def ceiling(ae: AutoEncoder, pairs: D.Pairs, device: str = "cpu") -> Dict[str, Dict[str, float]]:
-    """Edit success of decode(encode(target)) per task: the best the latent space allows."""
+    """Edit success of decode(encode(target)) per task: the best the latent space allows (a
+    decoder conditioned on the source image is given the edit's input, as in an edit)."""
     from .tasks import TASK_NAMES
     rows: Dict[str, list] = defaultdict(list)
     for i in range(0, len(pairs), 256):
         tg = pairs.targets[i:i + 256]
-        rec = D.to_uint8(ae(D.to_tensor(tg).to(device))[0])
+        rec = D.to_uint8(ae(D.to_tensor(tg).to(device), D.to_tensor(pairs.inputs[i:i + 256]).to(device))[0])
         for j in range(len(tg)):
             k = i + j
             rows[TASK_NAMES[pairs.task_ids[k]]].append(M.score(TASK_NAMES[pairs.task_ids[k]], pairs.inputs[k], tg[j], rec[j]))

@@ -43,15 +43,19 @@ def verify_package(out: str, te: TextEncoder, unet: UNet, ae: AutoEncoder, clf: 
     r = ort.run(os.path.join(out, "unet", "model.onnx"), feeds)
     diffs["unet"] = float(np.abs(r["out_sample"] - ref.numpy()).max())
     img = torch.rand(b, 3, 64, 64, generator=g) * 2 - 1
+    src = torch.rand(b, 3, 64, 64, generator=g) * 2 - 1 if ae.decoder.takes_source else None
     with torch.no_grad():
         z = ae.encoder(img)
-        dec = ae.decoder(z)
+        dec = ae.decoder(z, src)
     r = ort.run(os.path.join(out, "vae_encoder", "model.onnx"), {"sample": img.numpy()})
     lat = r.get("latent_sample")
     if lat is None:
         lat = r["latent_parameters"][:, : cfg.latent_channels]
     diffs["vae_encoder"] = float(np.abs(lat - z.numpy()).max())
-    r = ort.run(os.path.join(out, "vae_decoder", "model.onnx"), {"latent_sample": z.numpy()})
+    feeds = {"latent_sample": z.numpy()}
+    if src is not None:
+        feeds["source_sample"] = src.numpy()
+    r = ort.run(os.path.join(out, "vae_decoder", "model.onnx"), feeds)
     diffs["vae_decoder"] = float(np.abs(r["sample"] - dec.numpy()).max())
     if clf is not None:
         with torch.no_grad():

@@ -15,6 +15,16 @@ from training.models import Config
 
 HAVE_ORT = ort.available()
 
+RUN_FILES = ("unet.pt", "vae.pt", "vae_eval.json", "tokenizer")
+
+
+def copy_run(src: str, dst: str, files=RUN_FILES) -> str:
+    """A new run dst holding src's files (the tokenizer folder included); returns dst."""
+    os.makedirs(dst)
+    for f in files:
+        (shutil.copytree if f == "tokenizer" else shutil.copy)(os.path.join(src, f), os.path.join(dst, f))
+    return dst
+
 
 class Recipe(unittest.TestCase):
     @classmethod
@@ -205,10 +215,7 @@ class Recipe(unittest.TestCase):
         with torch.no_grad():
             self.assertTrue(torch.equal(src_model.denoise(x, t, h, te), with_pos.denoise(x, t, h, te)))
         # a continuation adds them (zero) and trains them at NEW_PARAM_LR_SCALE x the rate
-        pos_run = os.path.join(self.tmp, "pos-run")
-        os.makedirs(pos_run)
-        for f in ("vae.pt", "vae_eval.json", "tokenizer"):
-            (shutil.copytree if f == "tokenizer" else shutil.copy)(os.path.join(self.run_dir, f), os.path.join(pos_run, f))
+        pos_run = copy_run(self.run_dir, os.path.join(self.tmp, "pos-run"), ("vae.pt", "vae_eval.json", "tokenizer"))
         train_unet.main(["--run", pos_run, "--steps", "3", "--batch", "4", "--n-per-task", "8", "--lr", "1e-3",
                          "--init-from", os.path.join(self.run_dir, "unet.pt"), "--pos-emb"])
         st = torch.load(os.path.join(pos_run, "unet.pt"))
@@ -409,10 +416,7 @@ class Recipe(unittest.TestCase):
         base = os.path.join(self.tmp, "finish-base")
         from_package.write_run(pkg, base)  # the shipped model, as the command expects it
         # the continued run's decoder differs from the package's (it had learned other latents)
-        cont = os.path.join(self.tmp, "finish-cont")
-        os.makedirs(cont)
-        for f in ("unet.pt", "vae.pt", "vae_eval.json", "tokenizer"):
-            (shutil.copytree if f == "tokenizer" else shutil.copy)(os.path.join(self.run_dir, f), os.path.join(cont, f))
+        cont = copy_run(self.run_dir, os.path.join(self.tmp, "finish-cont"))
         vae = torch.load(os.path.join(cont, "vae.pt"))
         dec_key = next(k for k in vae["model"] if k.startswith("decoder.") and k.endswith("weight"))
         vae["model"][dec_key] = vae["model"][dec_key] * 2
@@ -421,14 +425,21 @@ class Recipe(unittest.TestCase):
         carry.pack(cont, parts)
         run = os.path.join(self.tmp, "finish-run")
         small = dict(val_per_task=1, ceiling_per_task=1, decoder={"steps": 2, "generated": 1, "n_per_task": 1},
-                     classifier_steps=3, classifier_per_task=2, decoder_eval_per_task=1)
+                     classifier_steps=3, classifier_per_task=2, decoder_eval_per_task=1,
+                     source_decoder={"steps": 3, "generated": 1, "n_per_task": 1})
         res = F.finish(parts, run, base, pkg, **small)
         want = torch.load(os.path.join(self.run_dir, "vae.pt"))["model"][dec_key]
         started = torch.load(os.path.join(run, "vae-before-decoder.pt"))["model"][dec_key]
         self.assertTrue(torch.equal(started, want))  # the package's decoder, not the run's own
+        # then the decoder of that fine-tuning learned to read the source image
+        mid = torch.load(os.path.join(run, "vae-before-source.pt"))
+        self.assertEqual(mid["decoder_finetune"]["steps"], 2)  # a step count, not a wall-time budget
+        self.assertEqual(mid["decoder_finetune"]["generated_min_psnr"], F.DECODER["generated_min_psnr"])
+        self.assertFalse(mid["cfg"].get("decoder_source", False))
         done = torch.load(os.path.join(run, "vae.pt"))
-        self.assertEqual(done["decoder_finetune"]["generated_min_psnr"], F.DECODER["generated_min_psnr"])
-        self.assertEqual(done["decoder_finetune"]["steps"], 2)  # a step count, not a wall-time budget
+        self.assertTrue(done["cfg"]["decoder_source"])
+        self.assertEqual((done["decoder_finetune"]["steps"], done["decoder_finetune"]["source"]), (3, True))
+        self.assertEqual(res["source_decoder"]["task_weights"], F.SOURCE_DECODER["task_weights"])
         self.assertEqual(res["compare"]["total"]["n"], 16)
         self.assertEqual(res["compare"]["split"], "val")
         with self.assertRaisesRegex(ValueError, "seed 0, not 1"):  # a finished head is not redone silently
@@ -438,7 +449,7 @@ class Recipe(unittest.TestCase):
         with open(os.path.join(run, "finish.json")) as f:
             self.assertEqual(json.load(f)["compare"], res["compare"])
         # resumed: nothing is redone (the decoder would otherwise be swapped and trained again)
-        stamp = {f: os.path.getmtime(os.path.join(run, f)) for f in ("vae.pt", "unet.pt", "finish-val-1.json")}
+        stamp = {f: os.path.getmtime(os.path.join(run, f)) for f in ("vae.pt", "vae-before-source.pt", "unet.pt", "finish-val-1.json")}
         again = F.finish(parts, run, base, pkg, **small)
         self.assertEqual(again["compare"], res["compare"])
         self.assertEqual(stamp, {f: os.path.getmtime(os.path.join(run, f)) for f in stamp})
@@ -466,15 +477,15 @@ class Recipe(unittest.TestCase):
         package.build(self.run_dir, pkg, fp16=False, check=False)
         base = os.path.join(self.tmp, "frozen-base")
         from_package.write_run(pkg, base)
-        run = os.path.join(self.tmp, "frozen-run")
-        os.makedirs(run)
-        for f in ("vae.pt", "vae_eval.json", "tokenizer"):
-            (shutil.copytree if f == "tokenizer" else shutil.copy)(os.path.join(base, f), os.path.join(run, f))
+        run = copy_run(base, os.path.join(self.tmp, "frozen-run"), ("vae.pt", "vae_eval.json", "tokenizer"))
         train_unet.train(run, 2, batch=4, n_per_task=8, init_from=os.path.join(base, "unet.pt"), lr=1e-3, warmup=1,
                          freeze_text=True)
         small = dict(val_per_task=1, ceiling_per_task=1, decoder={"steps": 2, "generated": 1, "n_per_task": 1},
-                     classifier_steps=3, classifier_per_task=2, decoder_eval_per_task=1)
+                     classifier_steps=3, classifier_per_task=2, decoder_eval_per_task=1, source_decoder={"steps": 0})
         res = F.finish(None, run, base, pkg, **small)
+        # without the source step the decoder stays one that reads only the latent
+        self.assertFalse(torch.load(os.path.join(run, "vae.pt"))["cfg"].get("decoder_source", False))
+        self.assertFalse(os.path.exists(os.path.join(run, "finish-source-decoder.json")))
         head = {k: v for k, v in torch.load(os.path.join(base, "unet.pt"))["ema"].items() if k.startswith("classifier.")}
         done = torch.load(os.path.join(run, "unet.pt"))["ema"]
         for k, v in head.items():
@@ -494,7 +505,8 @@ class Recipe(unittest.TestCase):
         cases = [(["--decoder-from", self.run_dir], "not a model package"),
                  (["--decoder-from", self.out], "no such folder"),
                  (["--decoder-from", self.out, "--base", os.path.join(self.tmp, "nothing")], "training.from_package"),
-                 (["--decoder-from", self.out, "--val-per-task", "0"], "must be positive")]
+                 (["--decoder-from", self.out, "--val-per-task", "0"], "must be positive"),
+                 (["--decoder-from", self.out, "--source-decoder-steps", "-1"], "must be 0 or more")]
         for extra, msg in cases:
             with self.subTest(msg):
                 r = subprocess.run(cmd + extra, cwd=root, capture_output=True, text=True, timeout=120)
@@ -533,10 +545,7 @@ class Recipe(unittest.TestCase):
     def test_decoder_learns_from_the_unets_sampled_latents(self):
         from training import finetune_decoder
         from training.evaluate import edit
-        run = os.path.join(self.tmp, "dec-gen")
-        os.makedirs(run)
-        for f in ("vae.pt", "unet.pt", "vae_eval.json", "tokenizer"):
-            (shutil.copytree if f == "tokenizer" else shutil.copy)(os.path.join(self.run_dir, f), os.path.join(run, f))
+        run = copy_run(self.run_dir, os.path.join(self.tmp, "dec-gen"))
         ae = train_unet.load_vae(run)
         model, sf, _ = train_unet.load_editor(run)
         z, gp = finetune_decoder.generated_pairs(run, ae, 1, seed=3)
@@ -577,6 +586,55 @@ class Recipe(unittest.TestCase):
         new = torch.load(os.path.join(run, "vae.pt"))
         self.assertEqual(new["decoder_finetune"]["generated_per_task"], 1)
         self.assertTrue(all(torch.equal(new["model"][n], w) for n, w in old.items() if n.startswith("encoder.")))
+
+    def test_a_decoder_given_the_source_image_starts_as_before_fine_tunes_and_survives_a_package(self):
+        from training import evaluate, finetune_decoder, from_package, package
+        from training.models import AutoEncoder
+        run = copy_run(self.run_dir, os.path.join(self.tmp, "dec-src"))
+        plain = train_unet.load_vae(run)
+        self.assertFalse(plain.decoder.takes_source)
+        st = torch.load(os.path.join(run, "vae.pt"))
+        g = torch.Generator().manual_seed(0)
+        z = torch.randn(3, st["cfg"]["latent_channels"], 16, 16, generator=g)
+        src, other = torch.rand(3, 3, 64, 64, generator=g) * 2 - 1, torch.rand(3, 3, 64, 64, generator=g) * 2 - 1
+        # the branches start at zero: the grown decoder decodes exactly as the plain one
+        grown = AutoEncoder(Config(**dict(st["cfg"], vae_channels=tuple(st["cfg"]["vae_channels"]), decoder_source=True)))
+        missing, unexpected = grown.load_state_dict(st["model"], strict=False)
+        self.assertEqual(unexpected, [])
+        self.assertTrue(missing and all(k.startswith(("decoder.src16.", "decoder.src32.")) for k in missing))
+        with torch.no_grad():
+            self.assertTrue(torch.equal(grown.decoder(z, src), plain.decoder(z)))
+        with self.assertRaises(ValueError):  # a decoder that reads the source refuses to decode without it
+            grown.decoder(z)
+        res = finetune_decoder.finetune(run, minutes=0.0, steps=4, batch=4, lr=1e-2, n_per_task=1, eval_per_task=1,
+                                        source=True, source_lr_scale=3.0)
+        self.assertEqual((res["steps"], res["source"], res["source_lr_scale"]), (4, True, 3.0))
+        ae = train_unet.load_vae(run)
+        self.assertTrue(ae.decoder.takes_source)
+        old = torch.load(os.path.join(run, "vae-before-decoder.pt"))["model"]
+        new = torch.load(os.path.join(run, "vae.pt"))["model"]
+        self.assertTrue(all(torch.equal(new[n], w) for n, w in old.items() if n.startswith("encoder.")))
+        with torch.no_grad():  # trained: what it draws now depends on the source image
+            self.assertFalse(torch.equal(ae.decoder(z, src), ae.decoder(z, other)))
+            # evaluate's decode gives each latent its own edit's source
+            imgs = ((src + 1) * 127.5).round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy()
+            want = np.concatenate([D.to_uint8(ae.decoder(z[i:i + 2], D.to_tensor(imgs[i:i + 2]))) for i in (0, 2)])
+            self.assertTrue(np.array_equal(evaluate.decode(ae, z, imgs, batch=2), want))
+            self.assertFalse(np.array_equal(evaluate.decode(ae, z, imgs[::-1].copy(), batch=2), want))
+        # exported with the second input, checked against torch, and read back as such
+        pkg = os.path.join(self.tmp, "pkg-src")
+        info = package.build(run, pkg, fp16=False, check=HAVE_ORT)
+        if HAVE_ORT:
+            self.assertLess(info["max_abs_diff"]["vae_decoder"], 1e-4)
+        import onnx
+        self.assertEqual([i.name for i in onnx.load(os.path.join(pkg, "vae_decoder", "model.onnx")).graph.input],
+                         ["latent_sample", "source_sample"])
+        back = os.path.join(self.tmp, "back-src")
+        got = from_package.write_run(pkg, back)
+        self.assertTrue(got["config"]["decoder_source"])
+        vae_back = torch.load(os.path.join(back, "vae.pt"))["model"]
+        self.assertTrue(all(torch.equal(vae_back[n], w) for n, w in new.items()))
+        self.assertLess(max(got["max_abs_diff"].values()), 1e-4)
 
     def test_recipe_resumes_without_redoing_finished_phases(self):
         before = os.path.getmtime(os.path.join(self.run_dir, "vae.pt"))

@@ -10,6 +10,7 @@ import type {
   TaskClassifierComponent,
   TextEncoderComponent,
   UnetComponent,
+  VaeDecoderComponent,
   VaeEncoderComponent,
 } from "./types.js";
 
@@ -162,24 +163,36 @@ export async function inspectVaeEncoder(meta: OnnxMetadata): Promise<VaeEncoderF
 }
 
 export interface VaeDecoderFacts {
-  readonly component: OnnxComponent;
+  readonly component: VaeDecoderComponent;
   /** C of latent_sample, when static. */
   readonly latentChannels: number | null;
   /** H / h when both the latent and the image axes are static and divide evenly. */
   readonly scaleFactor: number | null;
 }
 
-/** vae_decoder: latent_sample [B,C,h,w] f32 -> sample [B,3,H,W] f32. */
+/**
+ * vae_decoder: latent_sample [B,C,h,w] f32 (+ optional source_sample [B,3,H,W] f32, the edit's
+ * source image) -> sample [B,3,H,W] f32.
+ */
 export async function inspectVaeDecoder(meta: OnnxMetadata): Promise<VaeDecoderFacts> {
   const latent = requireValue(meta, "input", "latent_sample", "[B,C,h,w]", F32);
+  const source = findValue(meta, "input", "source_sample");
+  if (source !== null) {
+    checkValue(meta, "input", source, "[B,3,H,W]", F32);
+    expectDim(meta, "input", source, 1, 3, "RGB");
+  }
   const sample = requireValue(meta, "output", "sample", "[B,3,H,W]", F32);
   expectDim(meta, "output", sample, 1, 3, "RGB");
-  rejectExtraInputs(meta, ["latent_sample"]);
+  rejectExtraInputs(meta, ["latent_sample", "source_sample"]);
   const [h, w, H, W] = [staticDim(latent, 2), staticDim(latent, 3), staticDim(sample, 2), staticDim(sample, 3)];
   let scaleFactor: number | null = null;
   if (h !== null && H !== null && H % h === 0) scaleFactor = H / h;
   else if (w !== null && W !== null && W % w === 0) scaleFactor = W / w;
-  return { component: await onnxComponent(meta), latentChannels: staticDim(latent, 1), scaleFactor };
+  return {
+    component: { ...(await onnxComponent(meta)), takesSource: source !== null },
+    latentChannels: staticDim(latent, 1),
+    scaleFactor,
+  };
 }
 
 /** task_classifier: pooled_output [B,D] f32 -> logits [B,T] f32; T defaults to the table size. */

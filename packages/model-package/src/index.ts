@@ -12,6 +12,7 @@ export type {
   TextEncoderComponent,
   UnetComponent,
   VaeEncoderComponent,
+  VaeDecoderComponent,
   TaskClassifierComponent,
   TaskEntry,
   TokenizerFiles,

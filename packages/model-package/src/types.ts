@@ -49,6 +49,15 @@ export interface VaeEncoderComponent extends OnnxComponent {
   readonly output: "latent_sample" | "latent_parameters";
 }
 
+export interface VaeDecoderComponent extends OnnxComponent {
+  /**
+   * Whether the graph also takes `source_sample` [B,3,H,W] (the edit's source image, in the
+   * encoder's `sample` format): a decoder conditioned on the image being edited. Plain diffusers
+   * exports do not; the default emu-edit-tiny does.
+   */
+  readonly takesSource: boolean;
+}
+
 export interface TaskClassifierComponent extends OnnxComponent {
   /** T: logits [B, T], index = task id. */
   readonly numTasks: number;
@@ -101,7 +110,7 @@ export interface ModelPackage {
   readonly textEncoder: TextEncoderComponent;
   readonly unet: UnetComponent;
   readonly vaeEncoder: VaeEncoderComponent;
-  readonly vaeDecoder: OnnxComponent;
+  readonly vaeDecoder: VaeDecoderComponent;
   /** Pixels per latent cell along each axis (8 for Stable Diffusion VAEs). */
   readonly vaeScaleFactor: number;
   /** The task table in id order; [] when the package has none. */

@@ -146,6 +146,26 @@ const cases: Case[] = [
       new RegExp(`UNet in-channels ${2 * d.C} must be 2 x the VAE latent channels, but .*vae_decoder/model\\.onnx "latent_sample" has C = ${d.C + 1}`),
   },
   {
+    name: "a decoder's source_sample with 4 channels",
+    breakIt: writeGraph("vae_decoder/model.onnx", (d) => ({
+      inputs: [f32("latent_sample", ["b", d.C, "h", "w"]), f32("source_sample", ["b", 4, "H", "W"])],
+      outputs: [f32("sample", ["b", 3, "H", "W"])],
+    })),
+    error: OnnxContractError,
+    file: "vae_decoder/model.onnx",
+    message: () => /input "source_sample" \[b,4,H,W\] axis 1 is 4, expected 3 \(RGB\)/,
+  },
+  {
+    name: "a decoder input the contract does not know",
+    breakIt: writeGraph("vae_decoder/model.onnx", (d) => ({
+      inputs: [f32("latent_sample", ["b", d.C, "h", "w"]), f32("mask", ["b", 1, "H", "W"])],
+      outputs: [f32("sample", ["b", 3, "H", "W"])],
+    })),
+    error: OnnxContractError,
+    file: "vae_decoder/model.onnx",
+    message: () => /unexpected input\(s\) "mask"; the contract allows "latent_sample", "source_sample"/,
+  },
+  {
     name: "text hidden dim != UNet cross-attention dim",
     breakIt: writeGraph("text_encoder/model.onnx", (d) => ({
       inputs: [i64("input_ids", ["b", 77])],

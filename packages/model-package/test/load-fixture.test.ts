@@ -38,6 +38,9 @@ describe("load fixture", () => {
       [8, 4, "float32", "batch", 16],
     );
     assert.equal(p.vaeEncoder.output, "latent_sample");
+    // like the default model's, its decoder also reads the edit's source image
+    assert.equal(p.vaeDecoder.takesSource, true);
+    assert.equal(p.vaeScaleFactor, 4);
     assert.equal(p.vaeScaleFactor, 4); // 64 px / 16 latent cells, from the static VAE decoder shapes
     assert.equal(p.tasks.length, 16);
     assert.deepEqual(p.tasks.map((t) => t.id), [...Array(16).keys()]);

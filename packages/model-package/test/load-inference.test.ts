@@ -54,6 +54,25 @@ describe("load inference", () => {
     assert.deepEqual(p.notes, ["vaeScaleFactor: not stated; using the Stable Diffusion VAE's 8"]);
   });
 
+  test("load inference - a decoder with source_sample reads the edit's source image; a plain one does not", async () => {
+    const graphs = defaultGraphs(C, D, 8, 3);
+    const plain = await loadModelPackage(await writeSyntheticPackage(await tempDir("dec-plain"), { E: 8, T: 3 }));
+    assert.equal(plain.vaeDecoder.takesSource, false);
+    const dir = await writeSyntheticPackage(await tempDir("dec-source"), {
+      E: 8,
+      T: 3,
+      graphs: {
+        vae_decoder: {
+          inputs: [...graphs["vae_decoder"]!.inputs, f32("source_sample", ["batch", 3, "H", "W"])],
+          outputs: graphs["vae_decoder"]!.outputs,
+        },
+      },
+    });
+    const p = await loadModelPackage(dir);
+    assert.equal(p.vaeDecoder.takesSource, true);
+    assert.deepEqual(p.vaeDecoder.inputs.map((i) => i.name), ["latent_sample", "source_sample"]);
+  });
+
   test("load inference - plain InstructPix2Pix export gets diffusers defaults, each noted", async () => {
     const dir = await writeSyntheticPackage(await tempDir("ip2p"), { E: null });
     const p = await loadModelPackage(dir);

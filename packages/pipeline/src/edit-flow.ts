@@ -13,8 +13,11 @@ export interface EditBackends {
   /** uint8 [1,H,W,3] -> f32 [1,C,h,w] unscaled. */
   encodeImage(images: HostTensor, signal: AbortSignal): Promise<HostTensor>;
   denoise(editId: string, params: DenoiseParams, signal: AbortSignal): Promise<HostTensor>;
-  /** f32 [1,C,h,w] scaled -> uint8 [1,H,W,3]. */
-  decode(latents: HostTensor, signal: AbortSignal): Promise<HostTensor>;
+  /**
+   * f32 [1,C,h,w] scaled -> uint8 [1,H,W,3]. `source` is the edit's input image (uint8
+   * [1,H,W,3]), for a decoder conditioned on it; backends of other decoders need not send it.
+   */
+  decode(latents: HostTensor, source: HostTensor, signal: AbortSignal): Promise<HostTensor>;
 }
 
 export interface EditInput {
@@ -108,7 +111,7 @@ export async function runEdit(
   );
 
   // 4. Decode to pixels.
-  const pixelsOut = await timed("vae_decode", () => backends.decode(latent, signal));
+  const pixelsOut = await timed("vae_decode", () => backends.decode(latent, pixels, signal));
   const [, oh, ow, oc] = pixelsOut.shape;
   if (pixelsOut.dtype !== "uint8" || oc !== 3 || oh === undefined || ow === undefined) {
     throw new ModelOutputError(`decoded image: expected uint8 [1,H,W,3], got ${pixelsOut.dtype} [${pixelsOut.shape.join(",")}]`);

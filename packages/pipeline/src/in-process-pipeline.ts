@@ -60,7 +60,7 @@ export async function createInProcessPipeline(
       encodeText: (texts, signal) => text.encode(texts, signal),
       encodeImage: (images, signal) => vae.encode(images, signal),
       denoise: (_editId, params, signal) => denoiser.denoise(params, { signal }),
-      decode: (latents, signal) => vae.decode(latents, signal),
+      decode: (latents, source, signal) => vae.decode(latents, source, signal),
     };
     const tasks = packageTaskSource(pkg);
     const uncond = createUncondCache(backends.encodeText);

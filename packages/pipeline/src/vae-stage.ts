@@ -12,8 +12,13 @@ export interface VaeStage {
   readonly latentChannels: number;
   /** uint8 [N,H,W,3] -> f32 [N,C,h,w] posterior mode, unscaled. */
   encode(images: HostTensor, signal?: AbortSignal): Promise<HostTensor>;
-  /** f32 [N,C,h,w] in the scaled space -> uint8 [N,H,W,3]. */
-  decode(latents: HostTensor, signal?: AbortSignal): Promise<HostTensor>;
+  /** Whether decode needs the edit's source images (a decoder conditioned on them). */
+  readonly takesSource: boolean;
+  /**
+   * f32 [N,C,h,w] in the scaled space -> uint8 [N,H,W,3]. `sources`: the edits' source images,
+   * uint8 [N,H,W,3] at the decoded size; required when takesSource, ignored otherwise.
+   */
+  decode(latents: HostTensor, sources: HostTensor | null, signal?: AbortSignal): Promise<HostTensor>;
 }
 
 /**
@@ -32,6 +37,7 @@ export function createVaeStage(pkg: ModelPackage, runners: { encoder: OnnxRunner
   const c = pkg.unet.latentChannels;
   const f = pkg.vaeScaleFactor;
   const fixed = fixedImageSize(pkg);
+  const takesSource = pkg.vaeDecoder.takesSource;
 
   return {
     scaleFactor: f,
@@ -66,18 +72,28 @@ export function createVaeStage(pkg: ModelPackage, runners: { encoder: OnnxRunner
       }
       return { dtype: "float32", shape: [n!, c, lh, lw], data: mean };
     },
-    async decode(latents, signal) {
+    takesSource,
+    async decode(latents, sources, signal) {
       const [n, lc, lh, lw] = latents.shape;
       if (latents.dtype !== "float32" || latents.shape.length !== 4 || lc !== c) {
         throw new InvalidEditError("latents", `expected float32 [N,${c},h,w], got ${latents.dtype} [${latents.shape.join(",")}]`);
       }
+      const h = lh! * f;
+      const w = lw! * f;
       // Decoders take the unscaled latent: divide by the package's scaling factor.
       const z = new Float32Array(latents.data as Float32Array);
       const inv = 1 / pkg.scalingFactor;
       for (let i = 0; i < z.length; i++) z[i] = z[i]! * inv;
-      const out = await runners.decoder.run({ latent_sample: { dtype: "float32", shape: [n!, c, lh!, lw!], data: z } }, signal ? { signal } : undefined);
-      const h = lh! * f;
-      const w = lw! * f;
+      const feeds: Record<string, HostTensor> = { latent_sample: { dtype: "float32", shape: [n!, c, lh!, lw!], data: z } };
+      if (takesSource) {
+        if (!sources) throw new InvalidEditError("source_images", "this model's decoder reads the edit's source image: send it with the latents");
+        const [sn, sh, sw, sc] = sources.shape;
+        if (sources.dtype !== "uint8" || sources.shape.length !== 4 || sn !== n || sh !== h || sw !== w || sc !== 3) {
+          throw new InvalidEditError("source_images", `expected uint8 [${n},${h},${w},3] (the decoded size), got ${sources.dtype} [${sources.shape.join(",")}]`);
+        }
+        feeds.source_sample = { dtype: "float32", shape: [n!, 3, h, w], data: nhwcToNchw(sources.data as Uint8Array, { batch: n!, height: h, width: w }) };
+      }
+      const out = await runners.decoder.run(feeds, signal ? { signal } : undefined);
       const img = out.sample ?? Object.values(out)[0];
       if (!img || img.data.length !== n! * 3 * h * w) throw new ModelOutputError(`vae_decoder sample: expected [${n},3,${h},${w}]`);
       return { dtype: "uint8", shape: [n!, h, w, 3], data: nchwToNhwc(img.data as Float32Array, { batch: n!, height: h, width: w }) };

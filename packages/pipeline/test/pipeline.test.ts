@@ -7,7 +7,9 @@ import { loadModelPackage, type ModelPackage } from "@emuedit/model-package";
 import { createSessionPool, type SessionPool } from "@emuedit/onnx-runtime";
 import {
   createInProcessPipeline,
+  createVaeStage,
   EditAbortedError,
+  InvalidEditError,
   resolveTask,
   runDenoisingLoop,
   UnknownTaskError,
@@ -16,6 +18,8 @@ import {
 } from "../src/index.js";
 
 const FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../models/fixture-tiny");
+// a plain diffusers-layout package whose decoder reads only the latent
+const IP2P = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../model-package/test/fixtures/ip2p-tiny");
 
 let pkg: ModelPackage;
 let pipeline: InProcessPipeline;
@@ -132,6 +136,34 @@ describe("pipeline", () => {
       (err: unknown) => err instanceof EditAbortedError && err.stepsDone === 2,
     );
     assert.deepEqual(seen, [1, 2]);
+  });
+
+  test("vae stage - fixture-tiny's decoder reads the edit's source; a plain decoder ignores one", async () => {
+    const rgb = (value: number) => ({ dtype: "uint8" as const, shape: [1, 64, 64, 3], data: new Uint8Array(64 * 64 * 3).fill(value) });
+    const z = await pipeline.vae.encode(rgb(128));
+    const scaled = { ...z, data: (z.data as Float32Array).map((v) => v * pkg.scalingFactor) };
+    assert.equal(pipeline.vae.takesSource, true);
+    // the same latent with another source image decodes to another image
+    const grey = await pipeline.vae.decode(scaled, rgb(128));
+    assert.ok(!Buffer.from(grey.data as Uint8Array).equals(Buffer.from((await pipeline.vae.decode(scaled, rgb(250))).data as Uint8Array)));
+    await assert.rejects(pipeline.vae.decode(scaled, null), (e: unknown) => e instanceof InvalidEditError && /source_images/.test(e.message));
+    await assert.rejects(pipeline.vae.decode(scaled, { ...rgb(1), shape: [1, 32, 32, 3] }), InvalidEditError);
+    const ip2p = await loadModelPackage(IP2P);
+    assert.equal(ip2p.vaeDecoder.takesSource, false);
+    const opts = { workers: 1, intraOpThreads: 1 };
+    const [encoder, decoder] = await Promise.all([createSessionPool({ modelPath: ip2p.vaeEncoder.path, ...opts }), createSessionPool({ modelPath: ip2p.vaeDecoder.path, ...opts })]);
+    try {
+      const plain = createVaeStage(ip2p, { encoder, decoder });
+      const n = ip2p.resolution;
+      const img = { dtype: "uint8" as const, shape: [1, n, n, 3], data: new Uint8Array(n * n * 3).fill(90) };
+      const lat = await plain.encode(img);
+      const without = await plain.decode(lat, null);
+      const withSource = await plain.decode(lat, { ...img, data: new Uint8Array(n * n * 3).fill(200) });
+      assert.deepEqual(without.shape, [1, n, n, 3]);
+      assert.ok(Buffer.from(without.data as Uint8Array).equals(Buffer.from(withSource.data as Uint8Array)));
+    } finally {
+      await Promise.all([encoder.close(), decoder.close()]);
+    }
   });
 
   test("task resolution - unknown names are refused with the known list", () => {

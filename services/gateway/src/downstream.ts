@@ -30,7 +30,16 @@ export interface Downstream {
   close(): void;
 }
 
-export function createDownstream(addr: DownstreamAddresses, maxMessageBytes: number, retryAfterS: number): Downstream {
+/**
+ * `decoderTakesSource`: the package's decoder reads the edit's source image, so Decode carries
+ * it (other decoders ignore it, and it would only add an image's bytes to every Decode).
+ */
+export function createDownstream(
+  addr: DownstreamAddresses,
+  maxMessageBytes: number,
+  retryAfterS: number,
+  decoderTakesSource = false,
+): Downstream {
   const channelOptions = {
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": maxMessageBytes,
@@ -94,9 +103,12 @@ export function createDownstream(addr: DownstreamAddresses, maxMessageBytes: num
             return tensorFromProto(r.latents, { dtype: "float32", name: "latents" });
           }),
         denoise: (editId, params, signal) => trackPending("unet", () => denoiseWithResume(unet, editId, params, previewEvery, deadlineAt, signal, remaining, translate)),
-        decode: (latents, signal) =>
+        decode: (latents, source, signal) =>
           call("vae", async () => {
-            const r = await vae.decode({ latents: tensorToProto(latents) }, { deadlineMs: remaining(deadlineAt), signal });
+            const r = await vae.decode(
+              { latents: tensorToProto(latents), ...(decoderTakesSource ? { sourceImages: tensorToProto(source) } : {}) },
+              { deadlineMs: remaining(deadlineAt), signal },
+            );
             if (!r.images) throw new RequestError(502, "upstream_error", "vae replied without images");
             return tensorFromProto(r.images, { dtype: "uint8", name: "images" });
           }),

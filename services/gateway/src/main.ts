@@ -26,13 +26,16 @@ const pkg = await loadModelPackage(settings.modelDir);
 const nc = await connectNats(settings.natsUrl, { name: "emuedit-gateway" });
 const tasks = await startTaskCache(nc, pkg, settings.seedTasks, log);
 
-// Largest downstream message: a working-size uint8 image or the text tensors, with headroom.
+// Largest downstream message: a Decode (a working-size latent and the uint8 source image) or the
+// text tensors, with headroom.
 const side = Math.max(pkg.resolution, settings.maxWorkingSidePx);
-const maxMessageBytes = messageLimitBytes(Math.max(side * side * 3, 3 * pkg.textEncoder.sequenceLength * pkg.textEncoder.hiddenDim * 4));
+const decodeBytes = side * side * 3 + pkg.unet.latentChannels * (side / pkg.vaeScaleFactor) ** 2 * 4;
+const maxMessageBytes = messageLimitBytes(Math.max(decodeBytes, 3 * pkg.textEncoder.sequenceLength * pkg.textEncoder.hiddenDim * 4));
 const downstream = createDownstream(
   { textEncoder: settings.textEncoderAddress, vae: settings.vaeAddress, unet: settings.unetAddress },
   maxMessageBytes,
   settings.retryAfterS,
+  pkg.vaeDecoder.takesSource,
 );
 const uncond = createUncondCache((texts, signal) => downstream.backends(Date.now() + settings.defaultTimeoutMs, 1).encodeText(texts, signal));
 const edits = createEditService({

@@ -25,8 +25,10 @@ const [encoder, decoder] = await Promise.all([
 ]);
 const stage = createVaeStage(pkg, { encoder, decoder });
 
-// Largest message: a full batch of max-size uint8 images (latents are smaller for f >= 2).
-const maxMessageBytes = messageLimitBytes(settings.maxBatch * settings.maxSidePx ** 2 * 3);
+// Largest message: a Decode of a full batch of max-size latents (f32) with their uint8 source
+// images (sent for decoders conditioned on them); an Encode is the images alone.
+const latentBytes = stage.latentChannels * (settings.maxSidePx / stage.scaleFactor) ** 2 * 4;
+const maxMessageBytes = messageLimitBytes(settings.maxBatch * (settings.maxSidePx ** 2 * 3 + latentBytes));
 const server = await startGrpcServer({
   name: "vae",
   host: settings.host,

@@ -45,7 +45,8 @@ after(async () => {
   await Promise.all(pools.map((p) => p.close()));
 });
 
-const images = (n: number, h: number, w: number) => tensorToProto({ dtype: "uint8", shape: [n, h, w, 3], data: new Uint8Array(n * h * w * 3).fill(128) });
+const images = (n: number, h: number, w: number, value = 128) =>
+  tensorToProto({ dtype: "uint8", shape: [n, h, w, 3], data: new Uint8Array(n * h * w * 3).fill(value) });
 
 async function rejectsWith(p: Promise<unknown>, code: GrpcStatus, includes: string) {
   await assert.rejects(p, (e: unknown) => e instanceof GrpcError && e.code === code && e.details.includes(includes), includes);
@@ -56,8 +57,23 @@ describe("vae service", () => {
     const enc = await client.encode({ images: images(2, 64, 64) }, { deadlineMs: 10000 });
     const z = tensorFromProto(enc.latents!);
     assert.deepEqual(z.shape, [2, 4, 16, 16]);
-    const dec = await client.decode({ latents: enc.latents! }, { deadlineMs: 10000 });
+    const dec = await client.decode({ latents: enc.latents!, sourceImages: images(2, 64, 64) }, { deadlineMs: 10000 });
     assert.deepEqual(tensorFromProto(dec.images!).shape, [2, 64, 64, 3]);
+  });
+
+  test("vae - fixture-tiny's decoder reads the source images: they change the output, and are required", async () => {
+    const { latents } = await client.encode({ images: images(1, 64, 64) }, { deadlineMs: 10000 });
+    const decode = async (value: number) =>
+      tensorFromProto((await client.decode({ latents: latents!, sourceImages: images(1, 64, 64, value) }, { deadlineMs: 10000 })).images!).data;
+    const [grey, white, greyAgain] = [await decode(128), await decode(255), await decode(128)];
+    assert.deepEqual(greyAgain, grey);
+    assert.notDeepEqual(white, grey);
+    await rejectsWith(client.decode({ latents: latents! }, { deadlineMs: 5000 }), GrpcStatus.INVALID_ARGUMENT, "source_images: this model's decoder reads");
+    // the source must be the decoded size, one per latent, uint8
+    await rejectsWith(client.decode({ latents: latents!, sourceImages: images(1, 32, 32) }, { deadlineMs: 5000 }), GrpcStatus.INVALID_ARGUMENT, "source_images");
+    await rejectsWith(client.decode({ latents: latents!, sourceImages: images(2, 64, 64) }, { deadlineMs: 5000 }), GrpcStatus.INVALID_ARGUMENT, "source_images");
+    const f32 = tensorToProto({ dtype: "float32", shape: [1, 64, 64, 3], data: new Float32Array(64 * 64 * 3) });
+    await rejectsWith(client.decode({ latents: latents!, sourceImages: f32 }, { deadlineMs: 5000 }), GrpcStatus.INVALID_ARGUMENT, "source_images");
   });
 
   test("vae - a size the export cannot take is INVALID_ARGUMENT, or works where dims are dynamic", async () => {

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file emuedit/v1/vae.proto.
  */
 export const file_emuedit_v1_vae: GenFile = /*@__PURE__*/
-  fileDesc("ChRlbXVlZGl0L3YxL3ZhZS5wcm90bxIKZW11ZWRpdC52MSI9ChdWYWVTZXJ2aWNlRW5jb2RlUmVxdWVzdBIiCgZpbWFnZXMYASABKAsyEi5lbXVlZGl0LnYxLlRlbnNvciI/ChhWYWVTZXJ2aWNlRW5jb2RlUmVzcG9uc2USIwoHbGF0ZW50cxgBIAEoCzISLmVtdWVkaXQudjEuVGVuc29yIj4KF1ZhZVNlcnZpY2VEZWNvZGVSZXF1ZXN0EiMKB2xhdGVudHMYASABKAsyEi5lbXVlZGl0LnYxLlRlbnNvciI+ChhWYWVTZXJ2aWNlRGVjb2RlUmVzcG9uc2USIgoGaW1hZ2VzGAEgASgLMhIuZW11ZWRpdC52MS5UZW5zb3IytgEKClZhZVNlcnZpY2USUwoGRW5jb2RlEiMuZW11ZWRpdC52MS5WYWVTZXJ2aWNlRW5jb2RlUmVxdWVzdBokLmVtdWVkaXQudjEuVmFlU2VydmljZUVuY29kZVJlc3BvbnNlElMKBkRlY29kZRIjLmVtdWVkaXQudjEuVmFlU2VydmljZURlY29kZVJlcXVlc3QaJC5lbXVlZGl0LnYxLlZhZVNlcnZpY2VEZWNvZGVSZXNwb25zZWIGcHJvdG8z", [file_emuedit_v1_tensor]);
+  fileDesc("ChRlbXVlZGl0L3YxL3ZhZS5wcm90bxIKZW11ZWRpdC52MSI9ChdWYWVTZXJ2aWNlRW5jb2RlUmVxdWVzdBIiCgZpbWFnZXMYASABKAsyEi5lbXVlZGl0LnYxLlRlbnNvciI/ChhWYWVTZXJ2aWNlRW5jb2RlUmVzcG9uc2USIwoHbGF0ZW50cxgBIAEoCzISLmVtdWVkaXQudjEuVGVuc29yImkKF1ZhZVNlcnZpY2VEZWNvZGVSZXF1ZXN0EiMKB2xhdGVudHMYASABKAsyEi5lbXVlZGl0LnYxLlRlbnNvchIpCg1zb3VyY2VfaW1hZ2VzGAIgASgLMhIuZW11ZWRpdC52MS5UZW5zb3IiPgoYVmFlU2VydmljZURlY29kZVJlc3BvbnNlEiIKBmltYWdlcxgBIAEoCzISLmVtdWVkaXQudjEuVGVuc29yMrYBCgpWYWVTZXJ2aWNlElMKBkVuY29kZRIjLmVtdWVkaXQudjEuVmFlU2VydmljZUVuY29kZVJlcXVlc3QaJC5lbXVlZGl0LnYxLlZhZVNlcnZpY2VFbmNvZGVSZXNwb25zZRJTCgZEZWNvZGUSIy5lbXVlZGl0LnYxLlZhZVNlcnZpY2VEZWNvZGVSZXF1ZXN0GiQuZW11ZWRpdC52MS5WYWVTZXJ2aWNlRGVjb2RlUmVzcG9uc2ViBnByb3RvMw", [file_emuedit_v1_tensor]);
 
 /**
  * @generated from message emuedit.v1.VaeServiceEncodeRequest
@@ -62,6 +62,14 @@ export type VaeServiceDecodeRequest = Message<"emuedit.v1.VaeServiceDecodeReques
    * @generated from field: emuedit.v1.Tensor latents = 1;
    */
   latents?: Tensor | undefined;
+
+  /**
+   * [N,H,W,3] uint8 RGB: each edit's source image at the decoded size. Required when the
+   * package's decoder is conditioned on it (vae_decoder input "source_sample"), ignored otherwise.
+   *
+   * @generated from field: emuedit.v1.Tensor source_images = 2;
+   */
+  sourceImages?: Tensor | undefined;
 };
 
 /**
