@@ -192,7 +192,7 @@ def export_vae(ae: AutoEncoder, cfg: Config, out: str, opts: ExportOptions, scal
             {"sample": {0: "batch"}, oname: {0: "batch"}}, opts)
     z = torch.zeros(2, cfg.latent_channels, resolution // 4, resolution // 4)
     if ae.decoder.takes_source:
-        # the serving contract's optional decoder input (docs/model-package.md): the edit's source
+        # the serving contract's optional decoder input (packages/model-package/README.md): the edit's source
         # image, in the encoder's `sample` format
         _export(_DecWrap(ae), (z, x), os.path.join(out, "vae_decoder", "model.onnx"), ["latent_sample", "source_sample"],
                 ["sample"], {"latent_sample": {0: "batch"}, "source_sample": {0: "batch"}, "sample": {0: "batch"}}, opts,

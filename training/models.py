@@ -45,7 +45,8 @@ class Config:
     # the decoder also reads the edit's source image (`source_sample`, the image the UNet was
     # conditioned on) at 16x16 and 32x32, as an asymmetric decoder does: the latent says what the
     # edit is, the source where its object's pixels are, which a 16x16 latent cannot pin to one
-    # pixel (detect's 2 px ring, texture's edges). Added by `training.finetune_decoder --source`;
+    # pixel (detect's 2 px ring: docs/model-card.md, "A decoder that reads the source image").
+    # Added by `training.finetune_decoder --source`;
     # off for every autoencoder trained before it, and in train_vae (a decoder that sees its own
     # target would learn to copy it).
     decoder_source: bool = False
