@@ -32,10 +32,8 @@ export function vaeHandlers(stage: VaeStage, limits: VaeLimits, log: Logger): Se
         if (h * stage.scaleFactor > limits.maxSidePx || w * stage.scaleFactor > limits.maxSidePx) {
           throw invalidArgument(`latents: decoded sides would exceed ${limits.maxSidePx} px`);
         }
-        // only a decoder conditioned on the source image reads (and checks) source_images
-        const sources = stage.takesSource && req.sourceImages
-          ? tensorFromProto(req.sourceImages, { dtype: "uint8", shape: [n, h * stage.scaleFactor, w * stage.scaleFactor, 3], name: "source_images" })
-          : null;
+        // only a decoder conditioned on the source image reads source_images; the stage checks them
+        const sources = stage.takesSource && req.sourceImages ? tensorFromProto(req.sourceImages, { name: "source_images" }) : null;
         return { images: tensorToProto(await stage.decode(latents, sources, ctx.signal)) };
       } catch (err) {
         throw fail("decode", err, ctx.signal);
