@@ -79,6 +79,11 @@ def make_pairs(n_per_task: int, split: str, seed: int = 0, task_names: Optional[
                  np.asarray(ids, np.int64))
 
 
+def concat_pairs(parts: Sequence[Pairs]) -> Pairs:
+    return Pairs(np.concatenate([p.inputs for p in parts]), np.concatenate([p.targets for p in parts]),
+                 [s for p in parts for s in p.texts], np.concatenate([p.task_ids for p in parts]))
+
+
 def to_tensor(imgs: Union[np.ndarray, torch.Tensor]) -> torch.Tensor:
     """uint8 [N,H,W,3] (numpy, or a torch tensor on any device) -> float [N,3,H,W] in [-1,1]."""
     t = imgs if isinstance(imgs, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(imgs))

@@ -10,6 +10,9 @@ UNet's systematic errors (impure colours, soft thin lines) while the rest keeps 
 latents. `--generated-min-psnr DB` keeps only the sampled latents whose decoding (by the decoder
 before fine-tuning) reaches a PSNR of at least DB against the target inside the edit region: those the UNet got roughly right, so the
 decoder learns to sharpen them rather than to invent an edit the UNet did not make (texture).
+`--generated-extra TASK=N` samples N more training edits of TASK (another seed, so other scenes),
+so the tasks whose sampled latents need the most correcting take a larger share of that part of
+every batch.
 
 `--source` gives the decoder the edit's source image as a second input (models.Config
 .decoder_source: two small branches into its 16x16 and 32x32 stages, starting at zero, so the
@@ -29,7 +32,7 @@ import dataclasses
 import os
 import shutil
 import time
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -37,24 +40,28 @@ import torch
 from . import data as D
 from . import metrics as M
 from . import tasks as T
-from .common import Clock, cosine_lr, load_ckpt, log, parse_task_weights, save_ckpt, setup, write_json
+from .common import (Clock, cosine_lr, load_ckpt, log, parse_task_counts, parse_task_weights, save_ckpt, setup,
+                     write_json)
 from .evaluate import edit_latents
 from .models import AutoEncoder
 from .train_unet import config_of, encode_images, load_editor, tokenizer
 from .train_vae import ceiling_summary, recon_loss
 
 
-def generated_pairs(run: str, ae: AutoEncoder, n_per_task: int, seed: int) -> Tuple[torch.Tensor, D.Pairs]:
-    """(latents the run's UNet samples for n_per_task training edits per task, those edits).
+def generated_pairs(run: str, ae: AutoEncoder, n_per_task: int, seed: int,
+                    tasks: Optional[Sequence[str]] = None) -> Tuple[torch.Tensor, D.Pairs]:
+    """(latents the run's UNet samples for n_per_task training edits per task, those edits);
+    `tasks`: only those tasks' edits (all by default).
 
-    Kept in RUN/generated-N-SEED.pt: sampling is most of the cost (~9 edits/s on 2 cores), and the
-    UNet of a run does not change under decoder fine-tuning."""
-    cache = os.path.join(run, f"generated-{n_per_task}-{seed}.pt")
-    pairs = D.make_pairs(n_per_task, "train", seed)
+    Kept in RUN/generated-N-SEED[-TASK+...].pt: sampling is most of the cost (~5 edits/s on 2
+    cores), and the UNet of a run does not change under decoder fine-tuning."""
+    suffix = "-" + "+".join(tasks) if tasks else ""
+    cache = os.path.join(run, f"generated-{n_per_task}-{seed}{suffix}.pt")
+    pairs = D.make_pairs(n_per_task, "train", seed, tasks)
     if os.path.exists(cache):
         got = torch.load(cache)
         if not np.array_equal(got["targets"].numpy(), pairs.targets):
-            raise ValueError(f"{cache} holds other edits than make_pairs({n_per_task}, 'train', {seed}): delete it")
+            raise ValueError(f"{cache} holds other edits than make_pairs({n_per_task}, 'train', {seed}, {tasks}): delete it")
         return got["z"], pairs
     model, sf, _ = load_editor(run)
     tok = tokenizer(run)
@@ -83,13 +90,15 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
              task_weights: Optional[Dict[str, float]] = None, eval_per_task: int = 50, seed: int = 11,
              generated: int = 0, generated_fraction: float = 0.5, generated_min_psnr: float = 0.0,
              steps: Optional[int] = None, source: bool = False, source_lr_scale: float = 1.0,
-             start: Optional[str] = None) -> Dict[str, object]:
+             start: Optional[str] = None, generated_extra: Optional[Dict[str, int]] = None) -> Dict[str, object]:
     """`steps`, when given, ends the training and spans its schedule instead of `minutes`: the same
     recipe then gives the same decoder on any machine and any number of threads. `start`: the
     vae.pt to start from instead of RUN/vae-before-decoder.pt (the run's decoder before its first
     fine-tuning)."""
     if not 0.0 <= generated_fraction <= 1.0:
         raise ValueError(f"generated_fraction must be in [0, 1], not {generated_fraction}")
+    if generated_extra and not generated:
+        raise ValueError("generated_extra adds to the sampled latents of `generated`, which is 0")
     setup("cpu")
     path = os.path.join(run, "vae.pt")
     before_path = os.path.join(run, "vae-before-decoder.pt")
@@ -125,6 +134,9 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
     z_gen, y_gen, s_gen, gen_kept = None, None, None, {}
     if generated:
         z_gen, gp = generated_pairs(run, ae, generated, seed + 2)
+        for name, n in (generated_extra or {}).items():
+            z_more, more = generated_pairs(run, ae, n, seed + 3, [name])
+            z_gen, gp = torch.cat([z_gen, z_more]), D.concat_pairs([gp, more])
         keep = near_target(ae, z_gen, gp, generated_min_psnr)
         if not keep.any():
             raise ValueError(f"no sampled latent reaches {generated_min_psnr} dB inside its edit region: lower --generated-min-psnr")
@@ -166,7 +178,7 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
     after = ceiling_summary(ae, test)
     log("decoder: ceiling after", mean=after["mean_success"], steps=step)
     settings = {"steps": step, "minutes": None if steps else minutes, "batch": batch, "lr": lr, "n_per_task": n_per_task,
-                "task_weights": task_weights or {}, "generated_per_task": generated,
+                "task_weights": task_weights or {}, "generated_per_task": generated, "generated_extra": generated_extra or {},
                 "generated_fraction": generated_fraction, "generated_min_psnr": generated_min_psnr,
                 "generated_kept_per_task": gen_kept, "source": cfg.decoder_source, "source_lr_scale": source_lr_scale}
     save_ckpt(path, **dict(st, model=ae.state_dict(), cfg=dataclasses.asdict(cfg), decoder_finetune=settings))
@@ -191,6 +203,8 @@ def main(argv: Optional[list] = None) -> int:
                    help="share of each batch taken from the sampled latents (the rest: real latents)")
     p.add_argument("--generated-min-psnr", type=float, default=0.0, metavar="DB",
                    help="keep only sampled latents whose decoding reaches DB PSNR inside the edit region")
+    p.add_argument("--generated-extra", action="append", default=[], metavar="TASK=N",
+                   help="sample N more training edits of TASK for the sampled latents (needs --generated)")
     p.add_argument("--source", action="store_true",
                    help="give the decoder the edit's source image as a second input (models.Config.decoder_source)")
     p.add_argument("--source-lr-scale", type=float, default=1.0, metavar="S",
@@ -202,14 +216,17 @@ def main(argv: Optional[list] = None) -> int:
         p.error(f"--steps must be positive, got {a.steps}")
     try:
         weights = parse_task_weights(a.task_weight, T.TASK_NAMES)
+        extra = parse_task_counts(a.generated_extra, T.TASK_NAMES, "--generated-extra")
     except ValueError as e:
         p.error(str(e))
+    if extra and not a.generated:
+        p.error("--generated-extra needs --generated")
     if not 0.0 <= a.generated_fraction <= 1.0:
         p.error(f"--generated-fraction must be in [0, 1], not {a.generated_fraction}")
     try:
         res = finetune(a.run, a.minutes, a.batch, a.lr, a.n_per_task, weights, a.eval_per_task, generated=a.generated,
                        generated_fraction=a.generated_fraction, generated_min_psnr=a.generated_min_psnr, steps=a.steps,
-                       source=a.source, source_lr_scale=a.source_lr_scale)
+                       source=a.source, source_lr_scale=a.source_lr_scale, generated_extra=extra)
     except ValueError as e:  # a filter that keeps nothing, a stale cache of sampled latents
         p.error(str(e))
     for name in T.TASK_NAMES:

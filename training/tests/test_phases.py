@@ -582,6 +582,18 @@ class Recipe(unittest.TestCase):
         with self.assertRaises(ValueError):  # a share outside [0, 1] is refused before any work
             finetune_decoder.finetune(run, minutes=0.01, n_per_task=1, eval_per_task=1, generated=1,
                                       generated_fraction=1.5)
+        # more sampled edits of one task: other scenes of that task only, cached apart, counted in what was kept
+        z_more, more = finetune_decoder.generated_pairs(run, ae, 2, seed=4, tasks=["detect"])
+        self.assertEqual(z_more.shape[0], 2)
+        self.assertTrue(np.array_equal(more.targets, D.make_pairs(2, "train", 4, ["detect"]).targets))
+        self.assertTrue(os.path.exists(os.path.join(run, "generated-2-4-detect.pt")))
+        res = finetune_decoder.finetune(run, minutes=0.0, steps=2, batch=4, lr=1e-2, n_per_task=1, eval_per_task=1,
+                                        generated=1, generated_fraction=0.5, generated_extra={"detect": 2}, seed=1)
+        self.assertEqual(res["generated_extra"], {"detect": 2})
+        self.assertEqual(res["generated_kept_per_task"]["detect"], 3)  # no filter: 1 + 2 detect edits
+        self.assertEqual(sum(res["generated_kept_per_task"].values()), 18)
+        with self.assertRaises(ValueError):  # extra edits without the sampled part they add to
+            finetune_decoder.finetune(run, minutes=0.01, n_per_task=1, eval_per_task=1, generated_extra={"detect": 2})
         old = torch.load(os.path.join(run, "vae-before-decoder.pt"))["model"]
         new = torch.load(os.path.join(run, "vae.pt"))
         self.assertEqual(new["decoder_finetune"]["generated_per_task"], 1)
@@ -694,3 +706,14 @@ class TaskWeights(unittest.TestCase):
                 parse_task_weights(bad, ["text", "detect"])
         with self.assertRaises(SystemExit):  # the command line says so instead of ignoring the weight
             train_unet.main(["--run", "/nonexistent", "--task-weight", "txet=2"])
+
+    def test_counts_of_extra_sampled_edits_are_whole_positive_numbers(self):
+        from training import finetune_decoder
+        from training.common import parse_task_counts
+        self.assertEqual(parse_task_counts(["detect=750"], ["detect"], "--generated-extra"), {"detect": 750})
+        for bad in (["detect=1.5"], ["detect=0"], ["dtect=3"]):
+            with self.assertRaisesRegex(ValueError, "--generated-extra", msg=bad):
+                parse_task_counts(bad, ["detect"], "--generated-extra")
+        for argv in (["--generated-extra", "detect=2"], ["--generated", "1", "--generated-extra", "detect=x"]):
+            with self.assertRaises(SystemExit, msg=argv):
+                finetune_decoder.main(["--run", "/nonexistent"] + argv)
