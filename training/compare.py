@@ -1,7 +1,7 @@
 """Paired comparison of two evaluations of the same edits: which edits each model gets right, per
 task, and an exact two-sided sign test on the edits where they disagree.
 
-    /usr/bin/python3 -m training.compare BEFORE.json AFTER.json [--alpha 0.05] [--out F.json]
+    /usr/bin/python3 -m training.compare BEFORE.json AFTER.json [--alpha 0.05] [--from-edit K] [--out F.json]
 
 BEFORE and AFTER are `training.evaluate` outputs made with the same split, edits per task, tasks
 and sampler settings (so the same scenes, instructions and noise). Pairing is what makes small
@@ -9,6 +9,10 @@ differences visible: on 384 edits one standard error of a success rate is ~2.4 p
 edits on which two models disagree carry the whole difference between them. "better" / "worse"
 means p < alpha; anything else is "no significant difference". This is how the model card's
 "measurably better" is decided.
+
+`--from-edit K` leaves out the first K edits of every task: the scenes of an evaluation with K
+edits per task are the first K of one with more (each task is its own seed stream), so a larger
+evaluation checked from edit K on confirms a choice on scenes that the choice never saw.
 
 `--across-samplers` compares two sampler settings on the same model instead: the scenes,
 instructions and starting noise of `training.evaluate` do not depend on the sampler (DDIM adds no
@@ -50,11 +54,14 @@ def _check_comparable(a: Dict[str, Any], b: Dict[str, Any], across_samplers: boo
 
 
 def compare(before: Dict[str, Any], after: Dict[str, Any], alpha: float = ALPHA,
-            across_samplers: bool = False) -> Dict[str, Any]:
+            across_samplers: bool = False, from_edit: int = 0) -> Dict[str, Any]:
     _check_comparable(before, after, across_samplers)
+    fewest = min(len(xs) for xs in before["edits"].values())
+    if not 0 <= from_edit < fewest:
+        raise ValueError(f"from_edit must be in [0, {fewest}) (edits per task), not {from_edit}")
     per: Dict[str, Dict[str, int]] = {}
     for task, xs in before["edits"].items():
-        ys = after["edits"][task]
+        xs, ys = xs[from_edit:], after["edits"][task][from_edit:]
         per[task] = {"n": len(xs), "before": sum(xs), "after": sum(ys),
                      "gained": sum(1 for x, y in zip(xs, ys) if y and not x),
                      "lost": sum(1 for x, y in zip(xs, ys) if x and not y)}
@@ -67,7 +74,7 @@ def compare(before: Dict[str, Any], after: Dict[str, Any], alpha: float = ALPHA,
     sampler = before["sampler"] if before["sampler"] == after["sampler"] else \
         {"before": before["sampler"], "after": after["sampler"]}
     return {"per_task": per, "total": tot, "p": p, "alpha": alpha, "verdict": verdict,
-            "split": before["split"], "sampler": sampler}
+            "split": before["split"], "sampler": sampler, "from_edit": from_edit}
 
 
 def main(argv: Optional[list] = None) -> int:
@@ -76,6 +83,8 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("after")
     p.add_argument("--alpha", type=float, default=ALPHA)
     p.add_argument("--out", default=None)
+    p.add_argument("--from-edit", type=int, default=0, metavar="K",
+                   help="leave out the first K edits of every task (scenes a choice already saw)")
     p.add_argument("--across-samplers", action="store_true",
                    help="BEFORE and AFTER are one model's edits at two sampler settings")
     a = p.parse_args(argv)
@@ -89,7 +98,7 @@ def main(argv: Optional[list] = None) -> int:
         except (OSError, ValueError) as e:
             p.error(f"{path}: {e}")
     try:
-        res = compare(evs[0], evs[1], a.alpha, a.across_samplers)
+        res = compare(evs[0], evs[1], a.alpha, a.across_samplers, a.from_edit)
     except ValueError as e:
         p.error(str(e))
     for task, v in res["per_task"].items():

@@ -53,9 +53,10 @@ DECODER: Dict[str, Any] = {"steps": 3719, "n_per_task": 500, "generated": 250, "
 # the settings of the shipped decoder's third fine-tuning, from the decoder DECODER made: the same
 # sampled latents (and their filter), a second input for the source image (docs/model-card.md,
 # "A decoder that reads the source image"); 2,000 steps at batch 32
-SOURCE_DECODER: Dict[str, Any] = {"steps": 2000, "n_per_task": 500, "generated": 250, "generated_fraction": 0.35,
+SOURCE_DECODER: Dict[str, Any] = {"steps": 2000, "n_per_task": 500, "generated": 250, "generated_fraction": 0.45,
+                                  "generated_extra": {"detect": 750, "texture": 750},
                                   "generated_min_psnr": 12.0, "source_lr_scale": 1.0,
-                                  "task_weights": {"detect": 2.0, "texture": 2.0, "sketch": 2.0, "style": 2.0}}
+                                  "task_weights": {"detect": 2.0, "texture": 10.0, "sketch": 2.0, "style": 2.0}}
 CEILING_MIN = 0.95
 
 
@@ -138,7 +139,8 @@ def finish(parts: Optional[str], run: str, base: str, decoder_from: str, val_per
         res = FD.finetune(run, 0.0, steps=src["steps"], n_per_task=src["n_per_task"], task_weights=src["task_weights"],
                           eval_per_task=decoder_eval_per_task, generated=src["generated"],
                           generated_fraction=src["generated_fraction"], generated_min_psnr=src["generated_min_psnr"],
-                          source=True, source_lr_scale=src["source_lr_scale"], start=start)
+                          source=True, source_lr_scale=src["source_lr_scale"], start=start,
+                          generated_extra=src["generated_extra"])
         write_json(os.path.join(run, "finish-source-decoder.json"), res)
     clf = read_json(os.path.join(run, "finish-classifier.json"))
     st = load_ckpt(os.path.join(run, "unet.pt")) if clf is None else None

@@ -67,6 +67,18 @@ class Compare(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "older training.evaluate"):
             CMP.compare(old, base)
 
+    def test_from_edit_compares_only_the_later_edits_of_every_task(self):
+        before = ev({"add": [0, 0, 1, 0], "text": [1, 1, 0, 0]})
+        after = ev({"add": [1, 1, 1, 1], "text": [0, 0, 1, 1]})
+        self.assertEqual(CMP.compare(before, after)["total"], {"n": 8, "before": 3, "after": 6, "gained": 5, "lost": 2})
+        res = CMP.compare(before, after, from_edit=2)
+        self.assertEqual(res["per_task"]["add"], {"n": 2, "before": 1, "after": 2, "gained": 1, "lost": 0})
+        self.assertEqual(res["total"], {"n": 4, "before": 1, "after": 4, "gained": 3, "lost": 0})
+        self.assertEqual(res["from_edit"], 2)
+        for bad in (-1, 4):  # nothing left to compare, or a negative count, is refused
+            with self.assertRaisesRegex(ValueError, "from_edit"):
+                CMP.compare(before, after, from_edit=bad)
+
     def test_across_samplers_pairs_one_models_edits_at_two_settings(self):
         a = ev({"add": [1, 0, 0], "text": [0, 0, 1]})
         b = ev({"add": [1, 1, 1], "text": [0, 0, 1]}, sampler={"steps": 20, "g_text": 2.0, "g_image": 1.5})

@@ -426,7 +426,7 @@ class Recipe(unittest.TestCase):
         run = os.path.join(self.tmp, "finish-run")
         small = dict(val_per_task=1, ceiling_per_task=1, decoder={"steps": 2, "generated": 1, "n_per_task": 1},
                      classifier_steps=3, classifier_per_task=2, decoder_eval_per_task=1,
-                     source_decoder={"steps": 3, "generated": 1, "n_per_task": 1})
+                     source_decoder={"steps": 3, "generated": 1, "n_per_task": 1, "generated_extra": {"texture": 1}})
         res = F.finish(parts, run, base, pkg, **small)
         want = torch.load(os.path.join(self.run_dir, "vae.pt"))["model"][dec_key]
         started = torch.load(os.path.join(run, "vae-before-decoder.pt"))["model"][dec_key]
@@ -439,6 +439,7 @@ class Recipe(unittest.TestCase):
         done = torch.load(os.path.join(run, "vae.pt"))
         self.assertTrue(done["cfg"]["decoder_source"])
         self.assertEqual((done["decoder_finetune"]["steps"], done["decoder_finetune"]["source"]), (3, True))
+        self.assertEqual(done["decoder_finetune"]["generated_extra"], {"texture": 1})
         self.assertEqual(res["source_decoder"]["task_weights"], F.SOURCE_DECODER["task_weights"])
         self.assertEqual(res["compare"]["total"]["n"], 16)
         self.assertEqual(res["compare"]["split"], "val")
