@@ -68,27 +68,29 @@ def load_ckpt(path: str) -> Dict[str, Any]:
     return torch.load(path, map_location="cpu", weights_only=False)
 
 
-def parse_task_weights(values: Sequence[str], known: Sequence[str], option: str = "--task-weight") -> Dict[str, float]:
+def parse_task_weights(values: Sequence[str], known: Sequence[str], option: str = "--task-weight",
+                       value: str = "W") -> Dict[str, float]:
     """["text=2.5", ...] (--task-weight TASK=W) -> {"text": 2.5}; an unknown task or a weight that
-    is not a positive number is a ValueError, not a silently ignored weight."""
+    is not a positive number is a ValueError, not a silently ignored weight. `option` and `value`
+    name the option and its number in the message."""
     out: Dict[str, float] = {}
     for v in values:
         name, sep, w = v.partition("=")
         if not sep or name not in known:
-            raise ValueError(f"{option} {v!r}: expected TASK=W with TASK one of {', '.join(known)}")
+            raise ValueError(f"{option} {v!r}: expected TASK={value} with TASK one of {', '.join(known)}")
         try:
             out[name] = float(w)
         except ValueError:
-            raise ValueError(f"{option} {v!r}: W must be a number") from None
+            raise ValueError(f"{option} {v!r}: {value} must be a number") from None
         if not out[name] > 0:
-            raise ValueError(f"{option} {v!r}: W must be positive")
+            raise ValueError(f"{option} {v!r}: {value} must be positive")
     return out
 
 
 def parse_task_counts(values: Sequence[str], known: Sequence[str], option: str) -> Dict[str, int]:
     """["detect=750", ...] (OPTION TASK=N) -> {"detect": 750}; N must be a positive whole number."""
     out: Dict[str, int] = {}
-    for name, w in parse_task_weights(values, known, option).items():
+    for name, w in parse_task_weights(values, known, option, "N").items():
         if w != int(w):
             raise ValueError(f"{option} {name}={w:g}: N must be a whole number")
         out[name] = int(w)

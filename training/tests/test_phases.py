@@ -712,8 +712,8 @@ class TaskWeights(unittest.TestCase):
         from training import finetune_decoder
         from training.common import parse_task_counts
         self.assertEqual(parse_task_counts(["detect=750"], ["detect"], "--generated-extra"), {"detect": 750})
-        for bad in (["detect=1.5"], ["detect=0"], ["dtect=3"]):
-            with self.assertRaisesRegex(ValueError, "--generated-extra", msg=bad):
+        for bad in (["detect=1.5"], ["detect=0"], ["dtect=3"], ["detect=x"]):
+            with self.assertRaisesRegex(ValueError, "--generated-extra .*N must be|TASK=N", msg=bad):
                 parse_task_counts(bad, ["detect"], "--generated-extra")
         for argv in (["--generated-extra", "detect=2"], ["--generated", "1", "--generated-extra", "detect=x"]):
             with self.assertRaises(SystemExit, msg=argv):
