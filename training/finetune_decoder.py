@@ -98,7 +98,7 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
     if not 0.0 <= generated_fraction <= 1.0:
         raise ValueError(f"generated_fraction must be in [0, 1], not {generated_fraction}")
     if generated_extra and not generated:
-        raise ValueError("generated_extra adds to the sampled latents of `generated`, which is 0")
+        raise ValueError("--generated-extra adds to the sampled latents of --generated, which is 0")
     setup("cpu")
     path = os.path.join(run, "vae.pt")
     before_path = os.path.join(run, "vae-before-decoder.pt")
@@ -133,10 +133,10 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
     log("decoder: pool", images=len(pool))
     z_gen, y_gen, s_gen, gen_kept = None, None, None, {}
     if generated:
-        z_gen, gp = generated_pairs(run, ae, generated, seed + 2)
-        for name, n in (generated_extra or {}).items():
-            z_more, more = generated_pairs(run, ae, n, seed + 3, [name])
-            z_gen, gp = torch.cat([z_gen, z_more]), D.concat_pairs([gp, more])
+        parts = [generated_pairs(run, ae, generated, seed + 2)]
+        parts += [generated_pairs(run, ae, n, seed + 3, [name]) for name, n in (generated_extra or {}).items()]
+        z_gen, gp = torch.cat([z for z, _ in parts]), D.concat_pairs([pairs for _, pairs in parts])
+        del parts
         keep = near_target(ae, z_gen, gp, generated_min_psnr)
         if not keep.any():
             raise ValueError(f"no sampled latent reaches {generated_min_psnr} dB inside its edit region: lower --generated-min-psnr")
@@ -219,8 +219,6 @@ def main(argv: Optional[list] = None) -> int:
         extra = parse_task_counts(a.generated_extra, T.TASK_NAMES, "--generated-extra")
     except ValueError as e:
         p.error(str(e))
-    if extra and not a.generated:
-        p.error("--generated-extra needs --generated")
     if not 0.0 <= a.generated_fraction <= 1.0:
         p.error(f"--generated-fraction must be in [0, 1], not {a.generated_fraction}")
     try:

@@ -593,7 +593,7 @@ class Recipe(unittest.TestCase):
         self.assertEqual(res["generated_extra"], {"detect": 2})
         self.assertEqual(res["generated_kept_per_task"]["detect"], 3)  # no filter: 1 + 2 detect edits
         self.assertEqual(sum(res["generated_kept_per_task"].values()), 18)
-        with self.assertRaises(ValueError):  # extra edits without the sampled part they add to
+        with self.assertRaisesRegex(ValueError, "--generated, which is 0"):  # extras without the sampled part they add to
             finetune_decoder.finetune(run, minutes=0.01, n_per_task=1, eval_per_task=1, generated_extra={"detect": 2})
         old = torch.load(os.path.join(run, "vae-before-decoder.pt"))["model"]
         new = torch.load(os.path.join(run, "vae.pt"))
@@ -713,7 +713,7 @@ class TaskWeights(unittest.TestCase):
         from training.common import parse_task_counts
         self.assertEqual(parse_task_counts(["detect=750"], ["detect"], "--generated-extra"), {"detect": 750})
         for bad in (["detect=1.5"], ["detect=0"], ["dtect=3"], ["detect=x"]):
-            with self.assertRaisesRegex(ValueError, "--generated-extra .*N must be|TASK=N", msg=bad):
+            with self.assertRaisesRegex(ValueError, "--generated-extra .*(N must be|TASK=N)", msg=bad):
                 parse_task_counts(bad, ["detect"], "--generated-extra")
         for argv in (["--generated-extra", "detect=2"], ["--generated", "1", "--generated-extra", "detect=x"]):
             with self.assertRaises(SystemExit, msg=argv):
