@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import os
@@ -95,6 +96,16 @@ def parse_task_counts(values: Sequence[str], known: Sequence[str], option: str) 
             raise ValueError(f"{option} {name}={w:g}: N must be a whole number")
         out[name] = int(w)
     return out
+
+
+def files_sha256(paths: Sequence[str]) -> Any:
+    """One running SHA-256 over the bytes of the files, in order (callers may add more to it)."""
+    h = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    return h
 
 
 def log(msg: str, **kv: Any) -> None:

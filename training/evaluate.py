@@ -8,6 +8,11 @@ Sampling: DDIM (trailing) with 3-way CFG, the package's defaults. The task is th
 `--ceiling` measures the run's autoencoder instead: the success of decode(encode(target)) per task,
 the best any UNet can reach in its latent space (`--split val` to choose a decoder by it).
 
+`--latents F.npz` keeps the UNet's sampled latents in F (sampled on the first run, read on the next):
+two decoders of one UNet (training.finetune_decoder) are then compared on the very same latents in
+seconds instead of sampling every edit again. F records what was sampled (split, edits, tasks,
+phrasings, sampler) and from which UNet and encoder; any difference is refused.
+
 `--split val --phrasings reworded` edits the val scenes with instructions in words that neither
 split uses (tasks.CLASSIFIER_VAL), for the 13 tasks whose edits have no variant: how far the
 model's reading of instructions carries beyond its training vocabulary (paired with the plain
@@ -16,6 +21,7 @@ val evaluation of the same tasks, scene for scene, by `training.compare`'s per-t
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 from collections import defaultdict
@@ -28,7 +34,7 @@ from . import data as D
 from . import diffusion as Df
 from . import metrics as M
 from . import tasks as T
-from .common import log, setup, write_json
+from .common import files_sha256, log, setup, write_json
 from .editor import Editor
 from .models import AutoEncoder
 from .train_unet import load_editor, load_vae, tokenizer
@@ -112,16 +118,56 @@ def load_edits(run: str, name: str, per_task: int, split: str, tasks: Optional[S
     return model, sf, trained_steps, ae, tok, pairs, ids, emb
 
 
+def latent_source(run: str, name: str, ae: AutoEncoder) -> str:
+    """What sampled latents depend on besides the edits and the sampler: the UNet checkpoint and the
+    encoder (the image latent it is conditioned on); a decoder's fine-tuning changes neither."""
+    h = files_sha256([os.path.join(run, f"{name}.pt")])
+    for k, v in sorted(ae.encoder.state_dict().items()):
+        h.update(k.encode())
+        h.update(v.detach().cpu().numpy().tobytes())
+    return h.hexdigest()
+
+
+def kept_latents(path: str, meta: Dict[str, object], sample) -> torch.Tensor:
+    """The latents `sample()` returns, kept in `path` (an .npz) with `meta`: read back only for the
+    same meta (the same edits, sampler, UNet and encoder)."""
+    if os.path.exists(path):
+        with np.load(path, allow_pickle=False) as got:
+            saved = json.loads(str(got["meta"]))
+            if saved != meta:
+                diff = sorted(k for k in set(saved) | set(meta) if saved.get(k) != meta.get(k))
+                raise ValueError(f"{path} holds the latents of another evaluation (differs in {', '.join(diff)}): "
+                                 "use another file")
+            return torch.from_numpy(got["z"])
+    z = sample()
+    tmp = path + ".tmp.npz"
+    np.savez_compressed(tmp, z=z.numpy(), meta=json.dumps(meta, sort_keys=True))
+    os.replace(tmp, path)
+    return z
+
+
 def evaluate(run: str, per_task: int = 20, name: str = "unet", steps: int = DEFAULTS["steps"],
              g_text: float = DEFAULTS["g_text"], g_image: float = DEFAULTS["g_image"], tasks: Optional[Sequence[str]] = None, device: str = "cpu",
-             clf_per_task: int = 100, split: str = "test", phrasings: Optional[str] = None) -> Dict[str, object]:
+             clf_per_task: int = 100, split: str = "test", phrasings: Optional[str] = None,
+             latents: Optional[str] = None) -> Dict[str, object]:
     """split "val" (disjoint scenes, training phrasings) is for tuning sampler settings, so the
     held-out "test" numbers are not chosen on the test set. `phrasings` tasks.REWORDED: the same
-    scenes with instructions in words neither split uses (data.make_pairs)."""
+    scenes with instructions in words neither split uses (data.make_pairs). `latents`: an .npz
+    keeping the sampled latents (kept_latents)."""
     setup(device)
     t0 = time.time()
     model, sf, trained_steps, ae, tok, pairs, ids, emb = load_edits(run, name, per_task, split, tasks, phrasings)
-    out = edit(model, ae, sf, ids, torch.tensor(tok("")), pairs.inputs, emb, steps, g_text, g_image)
+
+    def sample() -> torch.Tensor:
+        return edit_latents(model, ae, sf, ids, torch.tensor(tok("")), pairs.inputs, emb, steps, g_text, g_image)
+    if latents:
+        meta = {"split": split, "per_task": per_task, "tasks": list(tasks) if tasks else None, "phrasings": phrasings,
+                "sampler": {"steps": steps, "g_text": g_text, "g_image": g_image},
+                "unet_and_encoder": latent_source(run, name, ae)}
+        z = kept_latents(latents, meta, sample)
+    else:
+        z = sample()
+    out = decode(ae, z, pairs.inputs)
     rows: Dict[str, list] = defaultdict(list)
     for k in range(len(pairs)):
         task = T.TASK_NAMES[pairs.task_ids[k]]
@@ -129,6 +175,7 @@ def evaluate(run: str, per_task: int = 20, name: str = "unet", steps: int = DEFA
     per = M.summarize(rows)
     res: Dict[str, object] = {
         "checkpoint": name, "split": split, "phrasings": phrasings, "trained_steps": trained_steps, "per_task": per, "sampler": {"steps": steps, "g_text": g_text, "g_image": g_image},
+        "latents": latents,
         "mean_success": float(np.mean([v["success"] for v in per.values()])),
         "min_success": float(min(v["success"] for v in per.values())),
         "classifier": classifier_accuracy(model, tok, clf_per_task) if clf_per_task else None,
@@ -158,12 +205,16 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--out", default=None, help="json path (default RUN/eval-NAME.json)")
     p.add_argument("--split", default="test", choices=["test", "val"], help="val: for tuning the sampler settings")
     p.add_argument("--ceiling", action="store_true", help="the autoencoder's ceiling instead of edits")
+    p.add_argument("--latents", default=None, metavar="F.npz",
+                   help="keep the sampled latents in F (read back when F exists: another decoder of the same UNet)")
     p.add_argument("--phrasings", choices=[T.REWORDED], default=None,
                    help="the split's scenes with instructions in words neither split uses (tasks.CLASSIFIER_VAL; "
                         "the tasks without variants only); with --split val")
     a = p.parse_args(argv)
     if a.phrasings and (a.split != "val" or a.ceiling):
         p.error("--phrasings goes with --split val and edits (not --ceiling)")
+    if a.latents and (a.ceiling or not a.latents.endswith(".npz")):
+        p.error("--latents F.npz goes with edits (not --ceiling) and names an .npz file")
     tasks = a.tasks.split(",") if a.tasks else None
     if a.phrasings and tasks:
         try:  # before the model is loaded
@@ -177,8 +228,12 @@ def main(argv: Optional[list] = None) -> int:
             log(f"ceiling {k}", success=v["success"], psnr_in=v["psnr_in"], psnr_out=v["psnr_out"])
         log("ceiling", mean=res["mean_success"], min=res["min_success"])
         return 0
-    res = evaluate(a.run, a.per_task, a.name, a.steps, a.g_text, a.g_image, tasks, a.device,
-                   clf_per_task=0 if a.split == "val" else 100, split=a.split, phrasings=a.phrasings)
+    try:
+        res = evaluate(a.run, a.per_task, a.name, a.steps, a.g_text, a.g_image, tasks, a.device,
+                       clf_per_task=0 if a.split == "val" else 100, split=a.split, phrasings=a.phrasings,
+                       latents=a.latents)
+    except ValueError as e:  # kept latents of another evaluation
+        p.error(str(e))
     write_json(a.out or os.path.join(a.run, f"eval-{a.name}.json"), res)
     for k, v in res["per_task"].items():  # type: ignore[union-attr]
         log(f"eval {k}", success=v["success"], psnr_in=v["psnr_in"], psnr_out=v["psnr_out"], l1_out=v["l1_out"])

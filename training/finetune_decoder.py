@@ -180,7 +180,8 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
     settings = {"steps": step, "minutes": None if steps else minutes, "batch": batch, "lr": lr, "n_per_task": n_per_task,
                 "task_weights": task_weights or {}, "generated_per_task": generated, "generated_extra": generated_extra or {},
                 "generated_fraction": generated_fraction, "generated_min_psnr": generated_min_psnr,
-                "generated_kept_per_task": gen_kept, "source": cfg.decoder_source, "source_lr_scale": source_lr_scale}
+                "generated_kept_per_task": gen_kept, "source": cfg.decoder_source, "source_lr_scale": source_lr_scale,
+                "seed": seed}
     save_ckpt(path, **dict(st, model=ae.state_dict(), cfg=dataclasses.asdict(cfg), decoder_finetune=settings))
     res = dict(settings, images=int(len(pool)), before=before, after=after)
     write_json(os.path.join(run, "decoder_eval.json"), res)
@@ -209,6 +210,8 @@ def main(argv: Optional[list] = None) -> int:
                    help="give the decoder the edit's source image as a second input (models.Config.decoder_source)")
     p.add_argument("--source-lr-scale", type=float, default=1.0, metavar="S",
                    help="learning rate of the source branches relative to --lr")
+    p.add_argument("--seed", type=int, default=11,
+                   help="the training edits' seed; the sampled latents use SEED+2, the extras SEED+3 (their cache names say which)")
     a = p.parse_args(argv)
     if a.source_lr_scale <= 0:
         p.error(f"--source-lr-scale must be positive, got {a.source_lr_scale}")
@@ -224,7 +227,7 @@ def main(argv: Optional[list] = None) -> int:
     try:
         res = finetune(a.run, a.minutes, a.batch, a.lr, a.n_per_task, weights, a.eval_per_task, generated=a.generated,
                        generated_fraction=a.generated_fraction, generated_min_psnr=a.generated_min_psnr, steps=a.steps,
-                       source=a.source, source_lr_scale=a.source_lr_scale, generated_extra=extra)
+                       source=a.source, source_lr_scale=a.source_lr_scale, generated_extra=extra, seed=a.seed)
     except ValueError as e:  # a filter that keeps nothing, a stale cache of sampled latents
         p.error(str(e))
     for name in T.TASK_NAMES:

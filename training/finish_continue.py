@@ -26,7 +26,6 @@ measured once, after the decision (docs/model-card.md). Threads: EMUEDIT_TRAIN_T
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import shutil
 import tempfile
@@ -41,7 +40,7 @@ from . import evaluate as E
 from . import finetune_decoder as FD
 from . import from_package as FP
 from . import synonyms as SYN
-from .common import load_ckpt, log, read_json, write_json
+from .common import files_sha256, load_ckpt, log, read_json, write_json
 from .train_unet import editor_of, tokenizer
 
 # the settings of the shipped decoder's second fine-tuning (docs/model-card.md, "Decoder trained on
@@ -85,12 +84,7 @@ def swap_decoder(run: str, package: str) -> None:
 
 def fingerprint(run: str, files: Sequence[str] = ("unet.pt", "vae.pt")) -> str:
     """Which weights a stored result belongs to: a result of other weights is not reused."""
-    h = hashlib.sha256()
-    for f in files:
-        with open(os.path.join(run, f), "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()
+    return files_sha256([os.path.join(run, f) for f in files]).hexdigest()
 
 
 def _cached(path: str, key: str, compute: Callable[[], Dict[str, Any]]) -> Dict[str, Any]:

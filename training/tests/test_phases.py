@@ -202,6 +202,41 @@ class Recipe(unittest.TestCase):
             with self.assertRaises(SystemExit):
                 probe.main(["--run", self.run_dir, *bad])
 
+    def test_kept_latents_give_the_same_evaluation_and_refuse_another_one(self):
+        from training import evaluate
+        kept = os.path.join(self.tmp, "kept-val.npz")
+        kw = dict(per_task=2, tasks=["detect", "texture"], split="val", clf_per_task=0)
+        plain = evaluate.evaluate(self.run_dir, **kw)
+        first = evaluate.evaluate(self.run_dir, latents=kept, **kw)  # samples and keeps
+        self.assertTrue(os.path.exists(kept))
+        stamp = os.path.getmtime(kept)
+        again = evaluate.evaluate(self.run_dir, latents=kept, **kw)  # reads them back
+        self.assertEqual(os.path.getmtime(kept), stamp)
+        for res in (first, again):
+            self.assertEqual(res["per_task"], plain["per_task"])
+            self.assertEqual(res["edits"], plain["edits"])
+        # another decoder of the same UNet: read back, decoded by the new decoder
+        other = copy_run(self.run_dir, os.path.join(self.tmp, "kept-other"))
+        vae = torch.load(os.path.join(other, "vae.pt"))
+        dec_key = next(k for k in vae["model"] if k.startswith("decoder.") and k.endswith("weight"))
+        vae["model"][dec_key] = vae["model"][dec_key] * 0.5
+        torch.save(vae, os.path.join(other, "vae.pt"))
+        moved = evaluate.evaluate(other, latents=kept, **kw)
+        self.assertEqual(os.path.getmtime(kept), stamp)
+        self.assertNotEqual(moved["per_task"]["detect"]["psnr_in"], plain["per_task"]["detect"]["psnr_in"])
+        # other edits, another sampler or another encoder: refused, never decoded as if they matched
+        with self.assertRaisesRegex(ValueError, "differs in per_task"):
+            evaluate.evaluate(self.run_dir, latents=kept, **dict(kw, per_task=3))
+        with self.assertRaisesRegex(ValueError, "differs in sampler"):
+            evaluate.evaluate(self.run_dir, latents=kept, g_text=2.0, **kw)
+        vae["model"] = {k: (v + 1 if k.startswith("encoder.") and v.is_floating_point() else v) for k, v in vae["model"].items()}
+        torch.save(vae, os.path.join(other, "vae.pt"))
+        with self.assertRaisesRegex(ValueError, "differs in unet_and_encoder"):
+            evaluate.evaluate(other, latents=kept, **kw)
+        for bad in (["--latents", kept, "--ceiling"], ["--latents", "kept.json"]):
+            with self.assertRaises(SystemExit):
+                evaluate.main(["--run", self.run_dir, *bad])
+
     def test_position_tables_join_a_trained_model_without_changing_it_and_survive_a_package(self):
         from training.editor import Editor
         src_model = train_unet.load_editor(self.run_dir)[0]
@@ -599,6 +634,11 @@ class Recipe(unittest.TestCase):
         new = torch.load(os.path.join(run, "vae.pt"))
         self.assertEqual(new["decoder_finetune"]["generated_per_task"], 1)
         self.assertTrue(all(torch.equal(new["model"][n], w) for n, w in old.items() if n.startswith("encoder.")))
+        # the CLI's --seed picks the training edits, hence which cache of sampled latents is read
+        self.assertEqual(finetune_decoder.main(["--run", run, "--steps", "1", "--batch", "4", "--n-per-task", "1",
+                                                "--eval-per-task", "1", "--generated", "1", "--seed", "1"]), 0)
+        self.assertEqual(torch.load(os.path.join(run, "vae.pt"))["decoder_finetune"]["seed"], 1)
+        self.assertFalse(os.path.exists(os.path.join(run, "generated-1-13.pt")))  # seed 1's latents (SEED+2 = 3) reused
 
     def test_a_decoder_given_the_source_image_starts_as_before_fine_tunes_and_survives_a_package(self):
         from training import evaluate, finetune_decoder, from_package, package
