@@ -13,6 +13,8 @@ means p < alpha; anything else is "no significant difference". This is how the m
 `--from-edit K` leaves out the first K edits of every task: the scenes of an evaluation with K
 edits per task are the first K of one with more (each task is its own seed stream), so a larger
 evaluation checked from edit K on confirms a choice on scenes that the choice never saw.
+`--to-edit K` keeps only the first K: the choice itself, made on the same evaluation files as its
+confirmation (with the same starting noise, which an evaluation with K edits per task does not share).
 
 `--across-samplers` compares two sampler settings on the same model instead: the scenes,
 instructions and starting noise of `training.evaluate` do not depend on the sampler (DDIM adds no
@@ -54,14 +56,15 @@ def _check_comparable(a: Dict[str, Any], b: Dict[str, Any], across_samplers: boo
 
 
 def compare(before: Dict[str, Any], after: Dict[str, Any], alpha: float = ALPHA,
-            across_samplers: bool = False, from_edit: int = 0) -> Dict[str, Any]:
+            across_samplers: bool = False, from_edit: int = 0, to_edit: Optional[int] = None) -> Dict[str, Any]:
     _check_comparable(before, after, across_samplers)
     fewest = min(len(xs) for xs in before["edits"].values())
-    if not 0 <= from_edit < fewest:
-        raise ValueError(f"from_edit must be in [0, {fewest}) (edits per task), not {from_edit}")
+    end = fewest if to_edit is None else to_edit
+    if not 0 <= from_edit < end <= fewest:
+        raise ValueError(f"need 0 <= from_edit < to_edit <= {fewest} (edits per task), not {from_edit} and {end}")
     per: Dict[str, Dict[str, int]] = {}
     for task, xs in before["edits"].items():
-        xs, ys = xs[from_edit:], after["edits"][task][from_edit:]
+        xs, ys = xs[from_edit:end], after["edits"][task][from_edit:end]
         per[task] = {"n": len(xs), "before": sum(xs), "after": sum(ys),
                      "gained": sum(1 for x, y in zip(xs, ys) if y and not x),
                      "lost": sum(1 for x, y in zip(xs, ys) if x and not y)}
@@ -74,7 +77,7 @@ def compare(before: Dict[str, Any], after: Dict[str, Any], alpha: float = ALPHA,
     sampler = before["sampler"] if before["sampler"] == after["sampler"] else \
         {"before": before["sampler"], "after": after["sampler"]}
     return {"per_task": per, "total": tot, "p": p, "alpha": alpha, "verdict": verdict,
-            "split": before["split"], "sampler": sampler, "from_edit": from_edit}
+            "split": before["split"], "sampler": sampler, "from_edit": from_edit, "to_edit": to_edit}
 
 
 def main(argv: Optional[list] = None) -> int:
@@ -85,6 +88,8 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--out", default=None)
     p.add_argument("--from-edit", type=int, default=0, metavar="K",
                    help="leave out the first K edits of every task (scenes a choice already saw)")
+    p.add_argument("--to-edit", type=int, default=None, metavar="K",
+                   help="keep only the first K edits of every task (the scenes a choice is made on)")
     p.add_argument("--across-samplers", action="store_true",
                    help="BEFORE and AFTER are one model's edits at two sampler settings")
     a = p.parse_args(argv)
@@ -98,7 +103,7 @@ def main(argv: Optional[list] = None) -> int:
         except (OSError, ValueError) as e:
             p.error(f"{path}: {e}")
     try:
-        res = compare(evs[0], evs[1], a.alpha, a.across_samplers, a.from_edit)
+        res = compare(evs[0], evs[1], a.alpha, a.across_samplers, a.from_edit, a.to_edit)
     except ValueError as e:
         p.error(str(e))
     for task, v in res["per_task"].items():

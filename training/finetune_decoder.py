@@ -44,7 +44,7 @@ from .common import (Clock, cosine_lr, load_ckpt, log, parse_task_counts, parse_
                      write_json)
 from .evaluate import edit_latents
 from .models import AutoEncoder
-from .train_unet import config_of, encode_images, load_editor, tokenizer
+from .train_unet import config_of, encode_images, load_editor, tokenizer, trained_scene_seeds
 from .train_vae import ceiling_summary, recon_loss
 
 
@@ -99,6 +99,17 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
         raise ValueError(f"generated_fraction must be in [0, 1], not {generated_fraction}")
     if generated_extra and not generated:
         raise ValueError("--generated-extra adds to the sampled latents of --generated, which is 0")
+    if generated:
+        unet = os.path.join(run, "unet.pt")
+        if not os.path.exists(unet):
+            raise ValueError(f"{unet} is missing: --generated samples edits with the run's UNet")
+        # the UNet redraws the scenes it was trained on far better than unseen ones (detect 91% vs
+        # 52%: docs/model-card.md, "The scenes the UNet was trained on"); their latents would teach
+        # the decoder too few of the mistakes it has to undo
+        seen = sorted(({seed + 2, seed + 3} if generated_extra else {seed + 2}) & trained_scene_seeds(load_ckpt(unet)))
+        if seen:
+            raise ValueError(f"seed {seed} samples the training scenes of seed stream {seen[0]}, which the UNet "
+                             "was trained on: take another seed")
     setup("cpu")
     path = os.path.join(run, "vae.pt")
     before_path = os.path.join(run, "vae-before-decoder.pt")
@@ -211,7 +222,8 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--source-lr-scale", type=float, default=1.0, metavar="S",
                    help="learning rate of the source branches relative to --lr")
     p.add_argument("--seed", type=int, default=11,
-                   help="the training edits' seed; the sampled latents use SEED+2, the extras SEED+3 (their cache names say which)")
+                   help="the training edits' seed; the sampled latents use SEED+2, the extras SEED+3 (their cache names say which), "
+                        "never the UNet's own training scenes (seed stream 100, or 100 + its train_unet --seed)")
     a = p.parse_args(argv)
     if a.source_lr_scale <= 0:
         p.error(f"--source-lr-scale must be positive, got {a.source_lr_scale}")

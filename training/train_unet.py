@@ -15,7 +15,7 @@ import dataclasses
 import os
 import signal
 import time
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Set, Tuple
 
 import numpy as np
 import torch
@@ -68,15 +68,27 @@ def encode_pairs(ae: AutoEncoder, pairs: D.Pairs, sf: float) -> Tuple[torch.Tens
     return encode_images(ae, pairs.inputs, cpu), encode_images(ae, pairs.targets, cpu) * sf
 
 
-def pool_path(run: str, extra_tasks: Sequence[str] = ()) -> str:
-    return os.path.join(run, "pool.pt" if not extra_tasks else f"pool-{'-'.join(extra_tasks)}.pt")
+# a run's pool holds the training pairs of seed stream POOL_SEED_OFFSET + its seed
+POOL_SEED_OFFSET = 100
+
+
+def trained_scene_seeds(ckpt: Dict[str, Any]) -> Set[int]:
+    """The seed streams (data.make_pairs) of the training scenes a UNet checkpoint has seen: its own
+    pool's and seed 0's, which every shipped UNet (and so every --init-from chain) trained on."""
+    return {POOL_SEED_OFFSET, POOL_SEED_OFFSET + int(ckpt.get("seed", 0))}
+
+
+def pool_path(run: str, extra_tasks: Sequence[str] = (), seed: int = 0) -> str:
+    # seed 0 keeps the name every earlier run used; another seed is another set of scenes
+    stem = "pool" + (f"-seed{seed}" if seed else "")
+    return os.path.join(run, f"{stem}.pt" if not extra_tasks else f"{stem}-{'-'.join(extra_tasks)}.pt")
 
 
 def build_pool(run: str, n_per_task: int, device: torch.device, seed: int = 0,
                extra_tasks: Sequence[str] = ()) -> Dict[str, torch.Tensor]:
     """Pre-encode train pairs once: z_in, z_tgt (unscaled), token ids, task ids (extra tasks get
     ids 16, 17, ... after the table's)."""
-    path = pool_path(run, extra_tasks)
+    path = pool_path(run, extra_tasks, seed)
     n_tasks = len(T.TASK_NAMES) + len(extra_tasks)
     if os.path.exists(path):
         pool = torch.load(path, weights_only=False)
@@ -88,7 +100,7 @@ def build_pool(run: str, n_per_task: int, device: torch.device, seed: int = 0,
     # every task is its own seed stream, so a pool with extra tasks is the base pool plus their pairs
     base = build_pool(run, n_per_task, device, seed) if extra_tasks else None
     names = list(extra_tasks) if base is not None else list(T.TASK_NAMES)
-    pairs = D.make_pairs(n_per_task, "train", seed + 100, names)
+    pairs = D.make_pairs(n_per_task, "train", POOL_SEED_OFFSET + seed, names)
     first = len(T.TASK_NAMES) if base is not None else 0
     task = torch.tensor([first + i for i in range(len(names)) for _ in range(n_per_task)], dtype=torch.int64)
     pool = {"z_in": encode_images(ae, pairs.inputs, device), "z_tgt": encode_images(ae, pairs.targets, device),
@@ -335,7 +347,7 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
         save_ckpt(path, model=model.state_dict(), ema=ema.model.state_dict(), opt=opt.state_dict(), step=step,
                   cfg=dataclasses.asdict(cfg), scaling_factor=sf, finished=finished, budget=minutes is not None,
                   init_steps=init_steps, init_from=init_from, task_weights=task_weights, task_noise=task_noise,
-                  batch=batch, t_range=list(t_range), freeze_text=freeze_text)
+                  batch=batch, t_range=list(t_range), freeze_text=freeze_text, seed=seed)
 
     try:
         while not clock.done(step) and (stop_at is None or step < stop_at):
@@ -442,6 +454,9 @@ def main(argv: Optional[list] = None) -> int:
                    help=f"train on timesteps in [LO, HI) only (default 0:{Df.T_TRAIN})")
     p.add_argument("--freeze-text", action="store_true",
                    help="train neither the text encoder nor the classifier head (both stay as --init-from has them)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="the pool's scenes (training pairs of seed stream SEED+100) and the batch order; every "
+                        "shipped UNet was trained on seed 0's, so a continuation on other scenes takes another")
     a = p.parse_args(argv)
     if a.task_noise < 0:
         p.error(f"--task-noise must be >= 0, got {a.task_noise}")
@@ -455,7 +470,7 @@ def main(argv: Optional[list] = None) -> int:
                 stop_at=a.stop_at, minutes=a.budget_minutes, extra_tasks=a.extra_task, warmup=a.warmup,
                 ckpt_every=a.ckpt_every, small=a.small, init_from=a.init_from, task_weights=tw,
                 pos=a.pos_emb, new_lr_scale=a.new_lr_scale, task_noise=a.task_noise,
-                batch_candidates=a.batch_candidates, t_range=a.t_range, freeze_text=a.freeze_text)
+                batch_candidates=a.batch_candidates, t_range=a.t_range, freeze_text=a.freeze_text, seed=a.seed)
     log(f"{name}: done", steps=res["steps"])
     return 0
 

@@ -78,6 +78,15 @@ class Compare(unittest.TestCase):
         for bad in (-1, 4):  # nothing left to compare, or a negative count, is refused
             with self.assertRaisesRegex(ValueError, "from_edit"):
                 CMP.compare(before, after, from_edit=bad)
+        # the choice on the first edits, the confirmation on the rest: together the whole comparison
+        first = CMP.compare(before, after, to_edit=2)
+        self.assertEqual(first["total"], {"n": 4, "before": 2, "after": 2, "gained": 2, "lost": 2})
+        self.assertEqual(first["to_edit"], 2)
+        self.assertEqual(CMP.compare(before, after, from_edit=1, to_edit=3)["per_task"]["text"],
+                         {"n": 2, "before": 1, "after": 1, "gained": 1, "lost": 1})
+        for lo, hi in ((2, 2), (0, 5), (3, 1)):
+            with self.assertRaisesRegex(ValueError, "to_edit"):
+                CMP.compare(before, after, from_edit=lo, to_edit=hi)
 
     def test_across_samplers_pairs_one_models_edits_at_two_settings(self):
         a = ev({"add": [1, 0, 0], "text": [0, 0, 1]})

@@ -1,8 +1,11 @@
 """A few steps of every phase on tiny widths, the ONNX export, and ONNX-vs-torch agreement."""
 import dataclasses
+import glob
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -12,6 +15,8 @@ import torch
 from training import ort, recipe, train_unet, train_vae
 from training import data as D
 from training.models import Config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 HAVE_ORT = ort.available()
 
@@ -131,6 +136,19 @@ class Recipe(unittest.TestCase):
         self.assertEqual(st["task_weights"], {"text": 5.0})
         w = "unet.out.bias"
         self.assertTrue(torch.allclose(st["model"][w], src["ema"][w], atol=1e-6))  # started there, barely moved
+
+    def test_another_seed_trains_on_other_scenes_kept_in_their_own_pool(self):
+        dev = torch.device("cpu")
+        base = train_unet.build_pool(self.run_dir, 8, dev)
+        other = train_unet.build_pool(self.run_dir, 8, dev, seed=5)
+        self.assertTrue(os.path.exists(train_unet.pool_path(self.run_dir, seed=5)))
+        self.assertEqual(train_unet.pool_path(self.run_dir), os.path.join(self.run_dir, "pool.pt"))  # earlier runs' name
+        self.assertEqual(other["z_in"].shape, base["z_in"].shape)
+        self.assertFalse(torch.equal(other["z_in"], base["z_in"]))  # other scenes, not the seed-0 pool reused
+        self.assertTrue(torch.equal(train_unet.build_pool(self.run_dir, 8, dev)["z_in"], base["z_in"]))
+        train_unet.main(["--run", self.run_dir, "--steps", "2", "--batch", "4", "--n-per-task", "8", "--small",
+                         "--init-from", os.path.join(self.run_dir, "unet.pt"), "--name", "unet-s5", "--seed", "5"])
+        self.assertEqual(torch.load(os.path.join(self.run_dir, "unet-s5.pt"))["seed"], 5)
 
     def test_batch_auto_probes_on_copies_and_trains_as_the_chosen_batch_would(self):
         init = os.path.join(self.run_dir, "unet.pt")
@@ -270,12 +288,9 @@ class Recipe(unittest.TestCase):
 
     def test_sigterm_checkpoints_the_current_step(self):
         import signal
-        import subprocess
-        import sys
-        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         proc = subprocess.Popen([sys.executable, "-m", "training.train_unet", "--run", self.run_dir, "--name", "unet-int",
                                  "--small", "--steps", "1000000", "--n-per-task", "8", "--batch", "2",
-                                 "--ckpt-every", "1000000"], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 "--ckpt-every", "1000000"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True)
         try:
             for line in proc.stdout:  # type: ignore[union-attr]
@@ -382,15 +397,12 @@ class Recipe(unittest.TestCase):
             from_package.write_run(os.path.join(self.tmp, "pkg-fp16-False"), os.path.join(self.tmp, "back-bad"))
 
     def test_gpu_continue_script_trains_from_a_base_run_and_packs_the_result(self):
-        import subprocess
-        import sys
-        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         run, out = os.path.join(self.tmp, "cont"), os.path.join(self.tmp, "cont-out")
         # BATCH left at its default, auto: the probe's candidates scaled down to this tiny model
         env = dict(os.environ, DEVICE="cpu", PYTHON=sys.executable, UNET_SECONDS="2", BATCH_CANDIDATES="2,4",
                    N_PER_TASK="4", EMUEDIT_TRAIN_THREADS="1", LOW_SECONDS="1", LOW_T="0:300")
-        script = os.path.join(root, "training", "gpu_continue.sh")
-        done = subprocess.run(["bash", script, self.run_dir, run, out, "300"], cwd=root, env=env, capture_output=True,
+        script = os.path.join(ROOT, "training", "gpu_continue.sh")
+        done = subprocess.run(["bash", script, self.run_dir, run, out, "300"], cwd=ROOT, env=env, capture_output=True,
                               text=True, timeout=300)
         self.assertEqual(done.returncode, 0, done.stdout[-2000:] + done.stderr[-2000:])
         src = torch.load(os.path.join(self.run_dir, "unet.pt"))
@@ -414,11 +426,11 @@ class Recipe(unittest.TestCase):
         self.assertEqual(low["batch"], st["batch"])
         self.assertFalse(os.path.exists(os.path.join(low_back, "pool.pt")))
         # a second call with the same RUN is refused rather than overwriting a trained model
-        again = subprocess.run(["bash", script, self.run_dir, run, out, "300"], cwd=root, env=env, capture_output=True,
+        again = subprocess.run(["bash", script, self.run_dir, run, out, "300"], cwd=ROOT, env=env, capture_output=True,
                                text=True, timeout=60)
         self.assertEqual(again.returncode, 2)
         self.assertIn("exists", again.stderr)
-        bad = subprocess.run(["bash", script, self.run_dir, run + "-new", out, "300"], cwd=root,
+        bad = subprocess.run(["bash", script, self.run_dir, run + "-new", out, "300"], cwd=ROOT,
                              env=dict(env, LOW_SECONDS="1.5"), capture_output=True, text=True, timeout=60)
         self.assertEqual(bad.returncode, 2)
         self.assertIn("whole number", bad.stderr)
@@ -426,20 +438,20 @@ class Recipe(unittest.TestCase):
         # RUN is new but RUN-low holds a trained model: refused before phase 1 spends its time
         os.makedirs(run + "-new-low")
         shutil.copy(os.path.join(run, "unet.pt"), os.path.join(run + "-new-low", "unet.pt"))
-        clash = subprocess.run(["bash", script, self.run_dir, run + "-new", out, "300"], cwd=root, env=env,
+        clash = subprocess.run(["bash", script, self.run_dir, run + "-new", out, "300"], cwd=ROOT, env=env,
                                capture_output=True, text=True, timeout=60)
         self.assertEqual(clash.returncode, 2)
         self.assertIn("-new-low/unet.pt exists", clash.stderr)
         self.assertFalse(os.path.exists(run + "-new"))
         # TOTAL 40: under 30 s can be left after phase 1 (40 - 15 margin), so phase 2 is skipped, not run unlimited
         short_out = os.path.join(self.tmp, "cont-short-out")
-        short = subprocess.run(["bash", script, self.run_dir, run + "-short", short_out, "40"], cwd=root, env=env,
+        short = subprocess.run(["bash", script, self.run_dir, run + "-short", short_out, "40"], cwd=ROOT, env=env,
                                capture_output=True, text=True, timeout=120)
         self.assertEqual(short.returncode, 0, short.stderr[-2000:])
         self.assertIn("the low-noise phase is skipped", short.stderr)
         self.assertFalse(os.path.exists(os.path.join(short_out, "low")))
         self.assertFalse(os.path.exists(run + "-short-low"))
-        tiny = subprocess.run(["bash", script, self.run_dir, run + "-tiny", out, "10"], cwd=root, env=env,
+        tiny = subprocess.run(["bash", script, self.run_dir, run + "-tiny", out, "10"], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=120)
         self.assertEqual(tiny.returncode, 2)
         self.assertIn("leaves no time to train", tiny.stderr)
@@ -532,9 +544,6 @@ class Recipe(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(run, "classifier.json")))
 
     def test_finish_command_refuses_bad_arguments_before_any_work(self):
-        import subprocess
-        import sys
-        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         run = os.path.join(self.tmp, "finish-cli")
         cmd = [sys.executable, "-m", "training.finish_continue", "--parts", os.path.join(self.tmp, "nothing"),
                "--run", run, "--base", self.run_dir]
@@ -545,7 +554,7 @@ class Recipe(unittest.TestCase):
                  (["--decoder-from", self.out, "--source-decoder-steps", "-1"], "must be 0 or more")]
         for extra, msg in cases:
             with self.subTest(msg):
-                r = subprocess.run(cmd + extra, cwd=root, capture_output=True, text=True, timeout=120)
+                r = subprocess.run(cmd + extra, cwd=ROOT, capture_output=True, text=True, timeout=120)
                 self.assertEqual(r.returncode, 2, r.stderr[-1000:])
                 self.assertIn(msg, r.stderr)
         self.assertFalse(os.path.exists(run))
@@ -639,6 +648,17 @@ class Recipe(unittest.TestCase):
                                                 "--eval-per-task", "1", "--generated", "1", "--seed", "1"]), 0)
         self.assertEqual(torch.load(os.path.join(run, "vae.pt"))["decoder_finetune"]["seed"], 1)
         self.assertFalse(os.path.exists(os.path.join(run, "generated-1-13.pt")))  # seed 1's latents (SEED+2 = 3) reused
+        # sampling the scenes the UNet was trained on (seed stream 100) is refused, before any sampling
+        with self.assertRaisesRegex(ValueError, "seed 98 samples the training scenes of seed stream 100"):
+            finetune_decoder.finetune(run, minutes=0.01, n_per_task=1, eval_per_task=1, generated=1, seed=98)
+        with self.assertRaisesRegex(ValueError, "seed 97 .* stream 100"):  # its extras' SEED+3
+            finetune_decoder.finetune(run, minutes=0.01, n_per_task=1, eval_per_task=1, generated=1,
+                                      generated_extra={"detect": 1}, seed=97)
+        self.assertFalse(glob.glob(os.path.join(run, "generated-*-10[01]*.pt")))
+        r = subprocess.run([sys.executable, "-m", "training.finetune_decoder", "--run", run, "--generated", "1",
+                            "--seed", "98"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("the UNet was trained on", r.stderr)
 
     def test_a_decoder_given_the_source_image_starts_as_before_fine_tunes_and_survives_a_package(self):
         from training import evaluate, finetune_decoder, from_package, package
