@@ -223,7 +223,7 @@ def main(argv: Optional[list] = None) -> int:
                    help="learning rate of the source branches relative to --lr")
     p.add_argument("--seed", type=int, default=11,
                    help="the training edits' seed; the sampled latents use SEED+2, the extras SEED+3 (their cache names say which), "
-                        "never the UNet's own training scenes (seed stream 100, or 100 + its train_unet --seed)")
+                        "never the UNet's own training scenes (seed stream 100 + each train_unet --seed along its chain)")
     a = p.parse_args(argv)
     if a.source_lr_scale <= 0:
         p.error(f"--source-lr-scale must be positive, got {a.source_lr_scale}")

@@ -15,7 +15,7 @@ import dataclasses
 import os
 import signal
 import time
-from typing import Any, Callable, Dict, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 import torch
@@ -72,10 +72,16 @@ def encode_pairs(ae: AutoEncoder, pairs: D.Pairs, sf: float) -> Tuple[torch.Tens
 POOL_SEED_OFFSET = 100
 
 
+def pool_seeds(ckpt: Dict[str, Any]) -> List[int]:
+    """The train_unet seeds of every pool a UNet checkpoint was trained on, along its --init-from
+    chain; a checkpoint that does not record them (every one before --seed, and a run rebuilt from
+    a package) trained on seed 0's."""
+    return [int(x) for x in ckpt.get("pool_seeds", [0])]
+
+
 def trained_scene_seeds(ckpt: Dict[str, Any]) -> Set[int]:
-    """The seed streams (data.make_pairs) of the training scenes a UNet checkpoint has seen: its own
-    pool's and seed 0's, which every shipped UNet (and so every --init-from chain) trained on."""
-    return {POOL_SEED_OFFSET, POOL_SEED_OFFSET + int(ckpt.get("seed", 0))}
+    """The seed streams (data.make_pairs) of the training scenes a UNet checkpoint has seen."""
+    return {POOL_SEED_OFFSET + x for x in pool_seeds(ckpt)}
 
 
 def pool_path(run: str, extra_tasks: Sequence[str] = (), seed: int = 0) -> str:
@@ -266,6 +272,7 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
                      new_lr_scale)
     step = 0
     init_steps = 0
+    seeds = sorted(set(pool_seeds(src)) | {seed}) if src is not None else [seed]
     if src is not None:
         for m in (model, ema.model):
             missing, unexpected = m.load_state_dict(src["ema"], strict=not added_pos)
@@ -347,7 +354,7 @@ def train(run: str, steps: int, batch: int = 32, lr: float = 5e-4, n_per_task: i
         save_ckpt(path, model=model.state_dict(), ema=ema.model.state_dict(), opt=opt.state_dict(), step=step,
                   cfg=dataclasses.asdict(cfg), scaling_factor=sf, finished=finished, budget=minutes is not None,
                   init_steps=init_steps, init_from=init_from, task_weights=task_weights, task_noise=task_noise,
-                  batch=batch, t_range=list(t_range), freeze_text=freeze_text, seed=seed)
+                  batch=batch, t_range=list(t_range), freeze_text=freeze_text, seed=seed, pool_seeds=seeds)
 
     try:
         while not clock.done(step) and (stop_at is None or step < stop_at):

@@ -148,7 +148,14 @@ class Recipe(unittest.TestCase):
         self.assertTrue(torch.equal(train_unet.build_pool(self.run_dir, 8, dev)["z_in"], base["z_in"]))
         train_unet.main(["--run", self.run_dir, "--steps", "2", "--batch", "4", "--n-per-task", "8", "--small",
                          "--init-from", os.path.join(self.run_dir, "unet.pt"), "--name", "unet-s5", "--seed", "5"])
-        self.assertEqual(torch.load(os.path.join(self.run_dir, "unet-s5.pt"))["seed"], 5)
+        s5 = torch.load(os.path.join(self.run_dir, "unet-s5.pt"))
+        self.assertEqual((s5["seed"], s5["pool_seeds"]), (5, [0, 5]))  # its own pool and that of the run it continued
+        self.assertEqual(train_unet.trained_scene_seeds(s5), {100, 105})
+        # a continuation of that one on a third pool has seen all three; a checkpoint without the record, seed 0's
+        train_unet.train(self.run_dir, 2, batch=4, n_per_task=8, small=True, init_from=os.path.join(self.run_dir, "unet-s5.pt"),
+                         name="unet-s7", seed=7)
+        self.assertEqual(train_unet.trained_scene_seeds(torch.load(os.path.join(self.run_dir, "unet-s7.pt"))), {100, 105, 107})
+        self.assertEqual(train_unet.trained_scene_seeds({}), {100})
 
     def test_batch_auto_probes_on_copies_and_trains_as_the_chosen_batch_would(self):
         init = os.path.join(self.run_dir, "unet.pt")
