@@ -90,11 +90,15 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
              task_weights: Optional[Dict[str, float]] = None, eval_per_task: int = 50, seed: int = 11,
              generated: int = 0, generated_fraction: float = 0.5, generated_min_psnr: float = 0.0,
              steps: Optional[int] = None, source: bool = False, source_lr_scale: float = 1.0,
-             start: Optional[str] = None, generated_extra: Optional[Dict[str, int]] = None) -> Dict[str, object]:
+             start: Optional[str] = None, generated_extra: Optional[Dict[str, int]] = None,
+             generated_region_weight: float = 0.0) -> Dict[str, object]:
     """`steps`, when given, ends the training and spans its schedule instead of `minutes`: the same
     recipe then gives the same decoder on any machine and any number of threads. `start`: the
     vae.pt to start from instead of RUN/vae-before-decoder.pt (the run's decoder before its first
-    fine-tuning)."""
+    fine-tuning). `generated_region_weight` W: the loss of a sampled latent's decoding weighs the
+    pixels of its edit region (metrics.edit_region, where edit success is measured) 1 + W times."""
+    if generated_region_weight < 0:
+        raise ValueError(f"generated_region_weight must be >= 0, not {generated_region_weight}")
     if not 0.0 <= generated_fraction <= 1.0:
         raise ValueError(f"generated_fraction must be in [0, 1], not {generated_fraction}")
     if generated_extra and not generated:
@@ -142,7 +146,7 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
     pool, pool_src = np.concatenate(imgs), np.concatenate(srcs)
     z = encode_images(ae, pool, torch.device("cpu"))  # the encoder is frozen: its latents are computed once
     log("decoder: pool", images=len(pool))
-    z_gen, y_gen, s_gen, gen_kept = None, None, None, {}
+    z_gen, y_gen, s_gen, r_gen, gen_kept = None, None, None, None, {}
     if generated:
         parts = [generated_pairs(run, ae, generated, seed + 2)]
         parts += [generated_pairs(run, ae, n, seed + 3, [name]) for name, n in (generated_extra or {}).items()]
@@ -153,6 +157,7 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
             raise ValueError(f"no sampled latent reaches {generated_min_psnr} dB inside its edit region: lower --generated-min-psnr")
         gen_kept = {name: int(keep[gp.task_ids == i].sum()) for i, name in enumerate(T.TASK_NAMES)}
         z_gen, y_gen, s_gen = z_gen[torch.from_numpy(keep)], gp.targets[keep], gp.inputs[keep]
+        r_gen = torch.from_numpy(np.stack([M.edit_region(s, y) for s, y in zip(s_gen, y_gen)])).unsqueeze(1).float()
         log("decoder: sampled latents kept", kept=int(keep.sum()), of=len(keep), min_psnr=generated_min_psnr)
     for p in ae.encoder.parameters():
         p.requires_grad_(False)
@@ -172,11 +177,14 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
         n_gen = int(round(batch * generated_fraction)) if z_gen is not None else 0
         idx = torch.randint(len(pool), (batch - n_gen,), generator=g)
         zb, yb, sb = z[idx], pool[idx.numpy()], pool_src[idx.numpy()]
+        wb = None
         if n_gen:
             jdx = torch.randint(len(z_gen), (n_gen,), generator=g)
             zb, yb = torch.cat([zb, z_gen[jdx]]), np.concatenate([yb, y_gen[jdx.numpy()]])
             sb = np.concatenate([sb, s_gen[jdx.numpy()]])
-        loss = recon_loss(dec(zb, D.to_tensor(sb) if dec.takes_source else None), D.to_tensor(yb))
+            if generated_region_weight:
+                wb = torch.cat([torch.ones(batch - n_gen, *r_gen.shape[1:]), 1.0 + generated_region_weight * r_gen[jdx]])
+        loss = recon_loss(dec(zb, D.to_tensor(sb) if dec.takes_source else None), D.to_tensor(yb), wb)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -191,6 +199,7 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
     settings = {"steps": step, "minutes": None if steps else minutes, "batch": batch, "lr": lr, "n_per_task": n_per_task,
                 "task_weights": task_weights or {}, "generated_per_task": generated, "generated_extra": generated_extra or {},
                 "generated_fraction": generated_fraction, "generated_min_psnr": generated_min_psnr,
+                "generated_region_weight": generated_region_weight,
                 "generated_kept_per_task": gen_kept, "source": cfg.decoder_source, "source_lr_scale": source_lr_scale,
                 "seed": seed}
     save_ckpt(path, **dict(st, model=ae.state_dict(), cfg=dataclasses.asdict(cfg), decoder_finetune=settings))
@@ -215,6 +224,8 @@ def main(argv: Optional[list] = None) -> int:
                    help="share of each batch taken from the sampled latents (the rest: real latents)")
     p.add_argument("--generated-min-psnr", type=float, default=0.0, metavar="DB",
                    help="keep only sampled latents whose decoding reaches DB PSNR inside the edit region")
+    p.add_argument("--generated-region-weight", type=float, default=0.0, metavar="W",
+                   help="weigh the edit region of each sampled latent's decoding 1 + W times in the loss (where edit success is measured)")
     p.add_argument("--generated-extra", action="append", default=[], metavar="TASK=N",
                    help="sample N more training edits of TASK for the sampled latents (needs --generated)")
     p.add_argument("--source", action="store_true",
@@ -234,12 +245,15 @@ def main(argv: Optional[list] = None) -> int:
         extra = parse_task_counts(a.generated_extra, T.TASK_NAMES, "--generated-extra")
     except ValueError as e:
         p.error(str(e))
+    if a.generated_region_weight < 0:
+        p.error(f"--generated-region-weight must be >= 0, got {a.generated_region_weight}")
     if not 0.0 <= a.generated_fraction <= 1.0:
         p.error(f"--generated-fraction must be in [0, 1], not {a.generated_fraction}")
     try:
         res = finetune(a.run, a.minutes, a.batch, a.lr, a.n_per_task, weights, a.eval_per_task, generated=a.generated,
                        generated_fraction=a.generated_fraction, generated_min_psnr=a.generated_min_psnr, steps=a.steps,
-                       source=a.source, source_lr_scale=a.source_lr_scale, generated_extra=extra, seed=a.seed)
+                       source=a.source, source_lr_scale=a.source_lr_scale, generated_extra=extra, seed=a.seed,
+                       generated_region_weight=a.generated_region_weight)
     except ValueError as e:  # a filter that keeps nothing, a stale cache of sampled latents
         p.error(str(e))
     for name in T.TASK_NAMES:

@@ -644,6 +644,20 @@ class Recipe(unittest.TestCase):
         self.assertEqual(res["generated_extra"], {"detect": 2})
         self.assertEqual(res["generated_kept_per_task"]["detect"], 3)  # no filter: 1 + 2 detect edits
         self.assertEqual(sum(res["generated_kept_per_task"].values()), 18)
+        # the edit region's weight reaches the training: the same seed without it gives the same decoder
+        # again, with it another one, and the setting is recorded
+        decoders = []
+        for w in (0.0, 0.0, 4.0):
+            res = finetune_decoder.finetune(run, minutes=0.0, steps=2, batch=4, lr=1e-2, n_per_task=1, eval_per_task=1,
+                                            generated=1, generated_fraction=0.5, seed=1, generated_region_weight=w)
+            self.assertEqual(res["generated_region_weight"], w)
+            decoders.append(torch.load(os.path.join(run, "vae.pt"))["model"])
+        same = [all(torch.equal(a[n], b[n]) for n in a if n.startswith("decoder.")) for a, b in
+                ((decoders[0], decoders[1]), (decoders[0], decoders[2]))]
+        self.assertEqual(same, [True, False])
+        with self.assertRaisesRegex(ValueError, "generated_region_weight"):
+            finetune_decoder.finetune(run, minutes=0.01, n_per_task=1, eval_per_task=1, generated=1,
+                                      generated_region_weight=-1.0)
         with self.assertRaisesRegex(ValueError, "--generated, which is 0"):  # extras without the sampled part they add to
             finetune_decoder.finetune(run, minutes=0.01, n_per_task=1, eval_per_task=1, generated_extra={"detect": 2})
         old = torch.load(os.path.join(run, "vae-before-decoder.pt"))["model"]
@@ -738,6 +752,18 @@ class Checkpoints(unittest.TestCase):
         self.assertGreater(float(w.max()), 1.0)
         self.assertEqual(float(w.min()), 1.0)
 
+    def test_a_loss_weight_multiplies_the_edge_weight_where_it_is_given(self):
+        x = D.to_tensor(D.make_pairs(2, "train", 0, ["detect"]).targets)
+        r = x + 0.1 * torch.randn(x.shape, generator=torch.Generator().manual_seed(0))
+        plain = train_vae.recon_loss(r, x)
+        self.assertTrue(torch.allclose(train_vae.recon_loss(r, x, torch.ones_like(x[:, :1])), plain))
+        self.assertTrue(torch.allclose(train_vae.recon_loss(r, x, torch.full_like(x[:, :1], 3.0)), 3 * plain))
+        half = torch.ones_like(x[:, :1])
+        half[:, :, :32] = 5.0  # only the top half weighs more: the loss grows by that half's share
+        w, err = train_vae.edge_weight(x) * half, r - x
+        self.assertTrue(torch.allclose(train_vae.recon_loss(r, x, half), (w * err.abs()).mean() + (w * err * err).mean()))
+        self.assertGreater(float(train_vae.recon_loss(r, x, half)), float(plain))
+
 
 if __name__ == "__main__":
     unittest.main()
@@ -782,6 +808,7 @@ class TaskWeights(unittest.TestCase):
         for bad in (["detect=1.5"], ["detect=0"], ["dtect=3"], ["detect=x"]):
             with self.assertRaisesRegex(ValueError, "--generated-extra .*(N must be|TASK=N)", msg=bad):
                 parse_task_counts(bad, ["detect"], "--generated-extra")
-        for argv in (["--generated-extra", "detect=2"], ["--generated", "1", "--generated-extra", "detect=x"]):
+        for argv in (["--generated-extra", "detect=2"], ["--generated", "1", "--generated-extra", "detect=x"],
+                     ["--generated", "1", "--generated-region-weight", "-1"]):
             with self.assertRaises(SystemExit, msg=argv):
                 finetune_decoder.main(["--run", "/nonexistent"] + argv)
