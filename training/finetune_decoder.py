@@ -98,9 +98,9 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
     fine-tuning). `generated_region_weight` W: the loss of a sampled latent's decoding weighs the
     pixels of its edit region (metrics.edit_region, where edit success is measured) 1 + W times."""
     if generated_region_weight < 0:
-        raise ValueError(f"generated_region_weight must be >= 0, not {generated_region_weight}")
+        raise ValueError(f"--generated-region-weight must be >= 0, not {generated_region_weight}")
     if not 0.0 <= generated_fraction <= 1.0:
-        raise ValueError(f"generated_fraction must be in [0, 1], not {generated_fraction}")
+        raise ValueError(f"--generated-fraction must be in [0, 1], not {generated_fraction}")
     if generated_extra and not generated:
         raise ValueError("--generated-extra adds to the sampled latents of --generated, which is 0")
     if generated:
@@ -157,7 +157,8 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
             raise ValueError(f"no sampled latent reaches {generated_min_psnr} dB inside its edit region: lower --generated-min-psnr")
         gen_kept = {name: int(keep[gp.task_ids == i].sum()) for i, name in enumerate(T.TASK_NAMES)}
         z_gen, y_gen, s_gen = z_gen[torch.from_numpy(keep)], gp.targets[keep], gp.inputs[keep]
-        r_gen = torch.from_numpy(np.stack([M.edit_region(s, y) for s, y in zip(s_gen, y_gen)])).unsqueeze(1).float()
+        if generated_region_weight:
+            r_gen = torch.from_numpy(np.stack([M.edit_region(s, y) for s, y in zip(s_gen, y_gen)])).unsqueeze(1).float()
         log("decoder: sampled latents kept", kept=int(keep.sum()), of=len(keep), min_psnr=generated_min_psnr)
     for p in ae.encoder.parameters():
         p.requires_grad_(False)
@@ -182,7 +183,7 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
             jdx = torch.randint(len(z_gen), (n_gen,), generator=g)
             zb, yb = torch.cat([zb, z_gen[jdx]]), np.concatenate([yb, y_gen[jdx.numpy()]])
             sb = np.concatenate([sb, s_gen[jdx.numpy()]])
-            if generated_region_weight:
+            if r_gen is not None:
                 wb = torch.cat([torch.ones(batch - n_gen, *r_gen.shape[1:]), 1.0 + generated_region_weight * r_gen[jdx]])
         loss = recon_loss(dec(zb, D.to_tensor(sb) if dec.takes_source else None), D.to_tensor(yb), wb)
         opt.zero_grad(set_to_none=True)
@@ -245,16 +246,12 @@ def main(argv: Optional[list] = None) -> int:
         extra = parse_task_counts(a.generated_extra, T.TASK_NAMES, "--generated-extra")
     except ValueError as e:
         p.error(str(e))
-    if a.generated_region_weight < 0:
-        p.error(f"--generated-region-weight must be >= 0, got {a.generated_region_weight}")
-    if not 0.0 <= a.generated_fraction <= 1.0:
-        p.error(f"--generated-fraction must be in [0, 1], not {a.generated_fraction}")
     try:
         res = finetune(a.run, a.minutes, a.batch, a.lr, a.n_per_task, weights, a.eval_per_task, generated=a.generated,
                        generated_fraction=a.generated_fraction, generated_min_psnr=a.generated_min_psnr, steps=a.steps,
                        source=a.source, source_lr_scale=a.source_lr_scale, generated_extra=extra, seed=a.seed,
                        generated_region_weight=a.generated_region_weight)
-    except ValueError as e:  # a filter that keeps nothing, a stale cache of sampled latents
+    except ValueError as e:  # a bad share or weight, a filter that keeps nothing, a stale cache of sampled latents
         p.error(str(e))
     for name in T.TASK_NAMES:
         b, f = res["before"]["per_task"][name], res["after"]["per_task"][name]  # type: ignore[index]

@@ -39,7 +39,9 @@ def edge_weight(x: torch.Tensor, boost: float = 4.0) -> torch.Tensor:
 
 def recon_loss(r: torch.Tensor, x: torch.Tensor, weight: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Edge-weighted L1 + MSE of a reconstruction r of x; `weight` [B,1,H,W] multiplies the edge weight."""
-    w = edge_weight(x) if weight is None else edge_weight(x) * weight
+    w = edge_weight(x)
+    if weight is not None:
+        w = w * weight
     err = r - x
     return (w * err.abs()).mean() + (w * err * err).mean()
 

@@ -655,7 +655,7 @@ class Recipe(unittest.TestCase):
         same = [all(torch.equal(a[n], b[n]) for n in a if n.startswith("decoder.")) for a, b in
                 ((decoders[0], decoders[1]), (decoders[0], decoders[2]))]
         self.assertEqual(same, [True, False])
-        with self.assertRaisesRegex(ValueError, "generated_region_weight"):
+        with self.assertRaisesRegex(ValueError, "--generated-region-weight must be >= 0"):
             finetune_decoder.finetune(run, minutes=0.01, n_per_task=1, eval_per_task=1, generated=1,
                                       generated_region_weight=-1.0)
         with self.assertRaisesRegex(ValueError, "--generated, which is 0"):  # extras without the sampled part they add to
@@ -809,6 +809,6 @@ class TaskWeights(unittest.TestCase):
             with self.assertRaisesRegex(ValueError, "--generated-extra .*(N must be|TASK=N)", msg=bad):
                 parse_task_counts(bad, ["detect"], "--generated-extra")
         for argv in (["--generated-extra", "detect=2"], ["--generated", "1", "--generated-extra", "detect=x"],
-                     ["--generated", "1", "--generated-region-weight", "-1"]):
+                     ["--generated", "1", "--generated-region-weight", "-1"], ["--generated", "1", "--generated-fraction", "1.5"]):
             with self.assertRaises(SystemExit, msg=argv):
                 finetune_decoder.main(["--run", "/nonexistent"] + argv)
