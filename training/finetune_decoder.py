@@ -17,8 +17,10 @@ every batch.
 `--source` gives the decoder the edit's source image as a second input (models.Config
 .decoder_source: two small branches into its 16x16 and 32x32 stages, starting at zero, so the
 fine-tuning starts from exactly the decoder it had; `--source-lr-scale` their learning rate
-relative to the decoder's). Every training image is decoded with its edit's source: a target or a
-sampled latent with the pair's input, an input with itself (the edit that changes nothing).
+relative to the decoder's). `--refine W` adds a full-resolution head of width W after it (decoded
+image ++ source -> a correction, also starting at zero; `--refine-lr-scale`). Every training
+image is decoded with its edit's source: a target or a sampled latent with the pair's input, an
+input with itself (the edit that changes nothing).
 
 Writes RUN/vae.pt (the previous one is kept as RUN/vae-before-decoder.pt) and
 RUN/decoder_eval.json: the autoencoder ceiling per task (success of decode(encode(target)) on the
@@ -46,6 +48,9 @@ from .evaluate import edit_latents
 from .models import AutoEncoder
 from .train_unet import config_of, encode_images, load_editor, tokenizer, trained_scene_seeds
 from .train_vae import ceiling_summary, recon_loss
+
+# parameters a decoder grows when fine-tuning adds the source branches or the refinement head
+_NEW_PARTS = ("decoder.src16.", "decoder.src32.", "decoder.refine.")
 
 
 def generated_pairs(run: str, ae: AutoEncoder, n_per_task: int, seed: int,
@@ -91,12 +96,16 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
              generated: int = 0, generated_fraction: float = 0.5, generated_min_psnr: float = 0.0,
              steps: Optional[int] = None, source: bool = False, source_lr_scale: float = 1.0,
              start: Optional[str] = None, generated_extra: Optional[Dict[str, int]] = None,
-             generated_region_weight: float = 0.0) -> Dict[str, object]:
+             generated_region_weight: float = 0.0, refine: int = 0, refine_lr_scale: float = 1.0) -> Dict[str, object]:
     """`steps`, when given, ends the training and spans its schedule instead of `minutes`: the same
     recipe then gives the same decoder on any machine and any number of threads. `start`: the
     vae.pt to start from instead of RUN/vae-before-decoder.pt (the run's decoder before its first
     fine-tuning). `generated_region_weight` W: the loss of a sampled latent's decoding weighs the
-    pixels of its edit region (metrics.edit_region, where edit success is measured) 1 + W times."""
+    pixels of its edit region (metrics.edit_region, where edit success is measured) 1 + W times.
+    `refine` W: add a full-resolution refinement head of width W (models.Config.decoder_refine;
+    implies `source`), trained at `refine_lr_scale` times the learning rate."""
+    if refine < 0 or refine_lr_scale <= 0:
+        raise ValueError(f"--refine must be >= 0 and --refine-lr-scale positive, not {refine} and {refine_lr_scale}")
     if generated_region_weight < 0:
         raise ValueError(f"--generated-region-weight must be >= 0, not {generated_region_weight}")
     if not 0.0 <= generated_fraction <= 1.0:
@@ -126,11 +135,18 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
     ae.eval()
     test = D.make_pairs(eval_per_task, "test")
     before = ceiling_summary(ae, test)
-    if source and not cfg.decoder_source:
-        cfg = dataclasses.replace(cfg, decoder_source=True)
+    if refine and cfg.decoder_refine not in (0, refine):
+        raise ValueError(f"{start or before_path} already has a refinement head of width {cfg.decoder_refine}, not {refine}")
+    grow: Dict[str, object] = {}
+    if (source or refine) and not cfg.decoder_source:
+        grow["decoder_source"] = True
+    if refine and not cfg.decoder_refine:
+        grow["decoder_refine"] = refine
+    if grow:
+        cfg = dataclasses.replace(cfg, **grow)
         grown = AutoEncoder(cfg)
         missing, unexpected = grown.load_state_dict(st["model"], strict=False)
-        if unexpected or any(not k.startswith(("decoder.src16.", "decoder.src32.")) for k in missing):
+        if unexpected or any(not k.startswith(_NEW_PARTS) for k in missing):
             raise ValueError(f"{start or before_path}: not this architecture's autoencoder ({unexpected[:3] or missing[:3]})")
         ae = grown.eval()
     log("decoder: ceiling before", mean=before["mean_success"])
@@ -165,8 +181,9 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
     dec = ae.decoder
     dec.train()
     branches = [p for n, p in dec.named_parameters() if n.startswith(("src16.", "src32."))]
-    rest = [p for n, p in dec.named_parameters() if not n.startswith(("src16.", "src32."))]
-    groups = [{"params": rest, "scale": 1.0}] + ([{"params": branches, "scale": source_lr_scale}] if branches else [])
+    head = [p for n, p in dec.named_parameters() if n.startswith("refine.")]
+    rest = [p for n, p in dec.named_parameters() if not n.startswith(("src16.", "src32.", "refine."))]
+    groups = [{"params": ps, "scale": sc} for ps, sc in ((rest, 1.0), (branches, source_lr_scale), (head, refine_lr_scale)) if ps]
     opt = torch.optim.AdamW(groups, lr=lr, weight_decay=0.0)
     g = torch.Generator().manual_seed(seed)
     clock = Clock(steps, None) if steps else Clock(10 ** 9, minutes)
@@ -202,6 +219,7 @@ def finetune(run: str, minutes: float, batch: int = 32, lr: float = 2e-4, n_per_
                 "generated_fraction": generated_fraction, "generated_min_psnr": generated_min_psnr,
                 "generated_region_weight": generated_region_weight,
                 "generated_kept_per_task": gen_kept, "source": cfg.decoder_source, "source_lr_scale": source_lr_scale,
+                "refine": cfg.decoder_refine, "refine_lr_scale": refine_lr_scale,
                 "seed": seed}
     save_ckpt(path, **dict(st, model=ae.state_dict(), cfg=dataclasses.asdict(cfg), decoder_finetune=settings))
     res = dict(settings, images=int(len(pool)), before=before, after=after)
@@ -233,12 +251,20 @@ def main(argv: Optional[list] = None) -> int:
                    help="give the decoder the edit's source image as a second input (models.Config.decoder_source)")
     p.add_argument("--source-lr-scale", type=float, default=1.0, metavar="S",
                    help="learning rate of the source branches relative to --lr")
+    p.add_argument("--refine", type=int, default=0, metavar="W",
+                   help="add a full-resolution refinement head of width W (models.Config.decoder_refine; implies --source)")
+    p.add_argument("--refine-lr-scale", type=float, default=1.0, metavar="S",
+                   help="learning rate of the refinement head relative to --lr")
+    p.add_argument("--start", metavar="VAE_PT", default=None,
+                   help="the vae.pt to start from instead of RUN/vae-before-decoder.pt (the run's decoder before its first fine-tuning)")
     p.add_argument("--seed", type=int, default=11,
                    help="the training edits' seed; the sampled latents use SEED+2, the extras SEED+3 (their cache names say which), "
                         "never the UNet's own training scenes (seed stream 100 + each train_unet --seed along its chain)")
     a = p.parse_args(argv)
     if a.source_lr_scale <= 0:
         p.error(f"--source-lr-scale must be positive, got {a.source_lr_scale}")
+    if a.start is not None and not os.path.isfile(a.start):
+        p.error(f"--start {a.start}: no such file")
     if a.steps is not None and a.steps <= 0:
         p.error(f"--steps must be positive, got {a.steps}")
     try:
@@ -250,8 +276,9 @@ def main(argv: Optional[list] = None) -> int:
         res = finetune(a.run, a.minutes, a.batch, a.lr, a.n_per_task, weights, a.eval_per_task, generated=a.generated,
                        generated_fraction=a.generated_fraction, generated_min_psnr=a.generated_min_psnr, steps=a.steps,
                        source=a.source, source_lr_scale=a.source_lr_scale, generated_extra=extra, seed=a.seed,
-                       generated_region_weight=a.generated_region_weight)
-    except ValueError as e:  # a bad share or weight, a filter that keeps nothing, a stale cache of sampled latents
+                       generated_region_weight=a.generated_region_weight, refine=a.refine,
+                       refine_lr_scale=a.refine_lr_scale, start=a.start)
+    except ValueError as e:  # a bad share, weight or head, a filter that keeps nothing, a stale cache of sampled latents
         p.error(str(e))
     for name in T.TASK_NAMES:
         b, f = res["before"]["per_task"][name], res["after"]["per_task"][name]  # type: ignore[index]

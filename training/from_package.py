@@ -62,7 +62,7 @@ def _package_graphs(pkg: str) -> Tuple[Dict[str, Dict[str, np.ndarray]], Dict[st
 def infer_config(pkg: str, shipped: Dict[str, Dict[str, np.ndarray]], inputs: Dict[str, List[str]]) -> Config:
     """The architecture from initializer shapes (names the exporter keeps); attention heads leave
     no trace in the weights: rebuild() finds them by trial."""
-    u, te, enc = shipped["unet"], shipped["text_encoder"], shipped["vae_encoder"]
+    u, te, enc, dec = shipped["unet"], shipped["text_encoder"], shipped["vae_encoder"], shipped["vae_decoder"]
     with open(os.path.join(pkg, "tasks", "tasks.json"), encoding="utf-8") as f:
         tasks = json.load(f)
     # packages exported before task vectors hold the task MLP in the UNet graph and table rows in
@@ -79,7 +79,8 @@ def infer_config(pkg: str, shipped: Dict[str, Dict[str, np.ndarray]], inputs: Di
                      task_dim=int(tasks["embedding_dim"]), num_tasks=len(tasks["tasks"]),
                      use_task=legacy or "task_embedding" in inputs["unet"],
                      task_mlp=legacy, unet_pos="unet.pos1" in u,
-                     decoder_source="source_sample" in inputs["vae_decoder"])
+                     decoder_source="source_sample" in inputs["vae_decoder"],
+                     decoder_refine=int(dec["ae.decoder.refine.0.weight"].shape[0]) if "ae.decoder.refine.0.weight" in dec else 0)
     except KeyError as e:
         raise ValueError(f"{pkg} was not exported by training/export.py (no initializer {e})") from None
     return cfg

@@ -50,6 +50,13 @@ class Config:
     # off for every autoencoder trained before it, and in train_vae (a decoder that sees its own
     # target would learn to copy it).
     decoder_source: bool = False
+    # width of a full-resolution refinement head after the decoder (0: none): three 3x3
+    # convolutions over the decoded image ++ the source image at 64x64 whose output is added to
+    # the decoding. The decoder's own last layers run at 32x32 and see the source only through
+    # space-to-depth; detect's ring is placed by one pixel, and most of detect's misses are a ring
+    # one pixel off the object's edge (docs/model-card.md, "A full-resolution refinement head").
+    # Needs decoder_source; added by `training.finetune_decoder --refine W`.
+    decoder_refine: int = 0
 
     @staticmethod
     def tiny(vocab_size: int) -> "Config":
@@ -113,6 +120,16 @@ def _source_branch(cin: int, cout: int) -> nn.Sequential:
     return br
 
 
+def _refine_head(width: int) -> nn.Sequential:
+    """decoded image ++ source (6 channels, 64x64) -> a correction of the decoded image; the last
+    convolution starts at zero, so the decoder decodes exactly as before until fine-tuning moves it."""
+    head = nn.Sequential(nn.Conv2d(6, width, 3, padding=1), nn.SiLU(), nn.Conv2d(width, width, 3, padding=1), nn.SiLU(),
+                         nn.Conv2d(width, 3, 3, padding=1))
+    nn.init.zeros_(head[4].weight)
+    nn.init.zeros_(head[4].bias)
+    return head
+
+
 class Decoder(nn.Module):
     def __init__(self, cfg: Config):
         super().__init__()
@@ -128,6 +145,9 @@ class Decoder(nn.Module):
         # 12 at 32x32), like the encoder's first step
         self.src16 = _source_branch(48, b) if cfg.decoder_source else None
         self.src32 = _source_branch(12, a) if cfg.decoder_source else None
+        if cfg.decoder_refine and not cfg.decoder_source:
+            raise ValueError("decoder_refine reads the source image: it needs decoder_source")
+        self.refine = _refine_head(cfg.decoder_refine) if cfg.decoder_refine else None
 
     @property
     def takes_source(self) -> bool:
@@ -144,7 +164,10 @@ class Decoder(nn.Module):
         else:
             h = self.up(F.interpolate(self.r2b(self.r2(self.inp(z))), scale_factor=2.0, mode="nearest"))
         h = self.r1b(self.r1(h))
-        return F.pixel_shuffle(self.out(F.silu(h)), 2)
+        y = F.pixel_shuffle(self.out(F.silu(h)), 2)
+        if self.refine is not None:
+            y = y + self.refine(torch.cat([y, source], 1))
+        return y
 
 
 class AutoEncoder(nn.Module):

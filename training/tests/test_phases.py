@@ -730,6 +730,60 @@ class Recipe(unittest.TestCase):
         self.assertTrue(all(torch.equal(vae_back[n], w) for n, w in new.items()))
         self.assertLess(max(got["max_abs_diff"].values()), 1e-4)
 
+    def test_a_refinement_head_starts_as_before_fine_tunes_and_survives_a_package(self):
+        from training import finetune_decoder, from_package, package
+        from training.models import AutoEncoder
+        run = copy_run(self.run_dir, os.path.join(self.tmp, "dec-refine"))
+        finetune_decoder.finetune(run, minutes=0.0, steps=2, batch=4, lr=1e-2, n_per_task=1, eval_per_task=1, source=True)
+        st = torch.load(os.path.join(run, "vae.pt"))
+        src_dec = train_unet.load_vae(run).decoder
+        g = torch.Generator().manual_seed(0)
+        z = torch.randn(3, st["cfg"]["latent_channels"], 16, 16, generator=g)
+        src = torch.rand(3, 3, 64, 64, generator=g) * 2 - 1
+        # the head's last convolution starts at zero: the grown decoder decodes exactly as before
+        grown = AutoEncoder(Config(**dict(st["cfg"], vae_channels=tuple(st["cfg"]["vae_channels"]), decoder_refine=8)))
+        missing, unexpected = grown.load_state_dict(st["model"], strict=False)
+        self.assertEqual(unexpected, [])
+        self.assertTrue(missing and all(k.startswith("decoder.refine.") for k in missing))
+        with torch.no_grad():
+            self.assertTrue(torch.equal(grown.decoder(z, src), src_dec(z, src)))
+        with self.assertRaises(ValueError):  # the head reads the source image
+            AutoEncoder(Config(**dict(st["cfg"], vae_channels=tuple(st["cfg"]["vae_channels"]), decoder_source=False,
+                                      decoder_refine=8)))
+        res = finetune_decoder.finetune(run, minutes=0.0, steps=3, batch=4, lr=1e-2, n_per_task=1, eval_per_task=1,
+                                        start=os.path.join(run, "vae.pt"), refine=8, refine_lr_scale=2.0)
+        self.assertEqual((res["refine"], res["refine_lr_scale"], res["source"]), (8, 2.0, True))
+        new = torch.load(os.path.join(run, "vae.pt"))
+        self.assertEqual(new["cfg"]["decoder_refine"], 8)
+        self.assertGreater(float(new["model"]["decoder.refine.4.weight"].abs().sum()), 0.0)  # the head trained
+        self.assertTrue(all(torch.equal(new["model"][n], w) for n, w in st["model"].items() if n.startswith("encoder.")))
+        # a head of another width is refused; on a decoder without source branches it brings them too
+        with self.assertRaisesRegex(ValueError, "width 8, not 4"):
+            finetune_decoder.finetune(run, minutes=0.0, steps=1, n_per_task=1, eval_per_task=1,
+                                      start=os.path.join(run, "vae.pt"), refine=4)
+        with self.assertRaisesRegex(ValueError, "--refine"):
+            finetune_decoder.finetune(run, minutes=0.0, steps=1, n_per_task=1, eval_per_task=1, refine=-1)
+        plain = copy_run(self.run_dir, os.path.join(self.tmp, "dec-refine-plain"))
+        res = finetune_decoder.finetune(plain, minutes=0.0, steps=1, batch=4, n_per_task=1, eval_per_task=1, refine=4)
+        self.assertEqual((res["refine"], res["source"]), (4, True))
+        # exported inside vae_decoder (same inputs), checked against torch, and read back as such
+        pkg = os.path.join(self.tmp, "pkg-refine")
+        info = package.build(run, pkg, fp16=False, check=HAVE_ORT)
+        if HAVE_ORT:
+            self.assertLess(info["max_abs_diff"]["vae_decoder"], 1e-4)
+        back = os.path.join(self.tmp, "back-refine")
+        got = from_package.write_run(pkg, back)
+        self.assertEqual(got["config"]["decoder_refine"], 8)
+        vae_back = torch.load(os.path.join(back, "vae.pt"))["model"]
+        self.assertTrue(all(torch.equal(vae_back[n], w) for n, w in new["model"].items()))
+        # the CLI starts from a given decoder too (here the one with the head), or says the file is missing
+        args = ["--run", run, "--steps", "1", "--batch", "4", "--n-per-task", "1", "--eval-per-task", "1"]
+        self.assertEqual(finetune_decoder.main(args + ["--start", os.path.join(run, "vae.pt")]), 0)
+        self.assertEqual(torch.load(os.path.join(run, "vae.pt"))["decoder_finetune"]["refine"], 8)
+        with self.assertRaises(SystemExit) as cm:
+            finetune_decoder.main(args + ["--start", os.path.join(run, "nothing.pt")])
+        self.assertEqual(cm.exception.code, 2)
+
     def test_recipe_resumes_without_redoing_finished_phases(self):
         before = os.path.getmtime(os.path.join(self.run_dir, "vae.pt"))
         recipe.main(["--run", self.run_dir, "--out", self.out, "--tiny", "--vae-steps", "3", "--unet-steps", "3",
