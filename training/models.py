@@ -111,23 +111,24 @@ class Encoder(nn.Module):
         return self.out(F.silu(h))
 
 
+def _zero_start(*layers: nn.Module) -> nn.Sequential:
+    """The layers in sequence, the last convolution set to zero: a part added to a trained decoder
+    this way leaves its decoding exactly as it was until fine-tuning moves it."""
+    seq = nn.Sequential(*layers)
+    nn.init.zeros_(seq[-1].weight)
+    nn.init.zeros_(seq[-1].bias)
+    return seq
+
+
 def _source_branch(cin: int, cout: int) -> nn.Sequential:
-    """conv, SiLU, conv; the last starts at zero, so a decoder given this branch decodes exactly
-    as before until fine-tuning moves it."""
-    br = nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.SiLU(), nn.Conv2d(cout, cout, 3, padding=1))
-    nn.init.zeros_(br[2].weight)
-    nn.init.zeros_(br[2].bias)
-    return br
+    """conv, SiLU, conv, added to the decoder's features."""
+    return _zero_start(nn.Conv2d(cin, cout, 3, padding=1), nn.SiLU(), nn.Conv2d(cout, cout, 3, padding=1))
 
 
 def _refine_head(width: int) -> nn.Sequential:
-    """decoded image ++ source (6 channels, 64x64) -> a correction of the decoded image; the last
-    convolution starts at zero, so the decoder decodes exactly as before until fine-tuning moves it."""
-    head = nn.Sequential(nn.Conv2d(6, width, 3, padding=1), nn.SiLU(), nn.Conv2d(width, width, 3, padding=1), nn.SiLU(),
-                         nn.Conv2d(width, 3, 3, padding=1))
-    nn.init.zeros_(head[4].weight)
-    nn.init.zeros_(head[4].bias)
-    return head
+    """decoded image ++ source (6 channels, 64x64) -> a correction of the decoded image."""
+    return _zero_start(nn.Conv2d(6, width, 3, padding=1), nn.SiLU(), nn.Conv2d(width, width, 3, padding=1), nn.SiLU(),
+                       nn.Conv2d(width, 3, 3, padding=1))
 
 
 class Decoder(nn.Module):
