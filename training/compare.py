@@ -15,6 +15,8 @@ edits per task are the first K of one with more (each task is its own seed strea
 evaluation checked from edit K on confirms a choice on scenes that the choice never saw.
 `--to-edit K` keeps only the first K: the choice itself, made on the same evaluation files as its
 confirmation (with the same starting noise, which an evaluation with K edits per task does not share).
+Evaluations made with `training.evaluate --skip K` (only the scenes after the first K) are compared
+only with each other (the same --skip): their scenes and noise are not a full evaluation's.
 
 `--across-samplers` compares two sampler settings on the same model instead: the scenes,
 instructions and starting noise of `training.evaluate` do not depend on the sampler (DDIM adds no
@@ -48,6 +50,8 @@ def _check_comparable(a: Dict[str, Any], b: Dict[str, Any], across_samplers: boo
     for key in ("split", "phrasings") if across_samplers else ("split", "phrasings", "sampler"):
         if a.get(key) != b.get(key):
             raise ValueError(f"not the same edits: {key} is {a.get(key)!r} before and {b.get(key)!r} after")
+    if a.get("skip", 0) != b.get("skip", 0):  # other scenes and other starting noise (evaluate --skip)
+        raise ValueError(f"not the same edits: skip is {a.get('skip', 0)} before and {b.get('skip', 0)} after")
     if set(a["edits"]) != set(b["edits"]):
         raise ValueError(f"not the same tasks: {sorted(a['edits'])} before, {sorted(b['edits'])} after")
     for task, xs in a["edits"].items():

@@ -13,6 +13,11 @@ two decoders of one UNet (training.finetune_decoder) are then compared on the ve
 seconds instead of sampling every edit again. F records what was sampled (split, edits, tasks,
 phrasings, sampler) and from which UNet and encoder; any difference is refused.
 
+`--skip K` samples only the scenes after the first K of every task (of `--per-task`): a
+confirmation on scenes no choice saw, without sampling the seen ones again. Its starting noise
+is its own (shared by every evaluation with the same arguments), so `training.compare` pairs it
+only with another evaluation made with the same `--skip`.
+
 `--split val --phrasings reworded` edits the val scenes with instructions in words that neither
 split uses (tasks.CLASSIFIER_VAL), for the 13 tasks whose edits have no variant: how far the
 model's reading of instructions carries beyond its training vocabulary (paired with the plain
@@ -105,17 +110,32 @@ def classifier_accuracy(model: Editor, tok, per_task: int = 100, split: str = "t
 
 
 def load_edits(run: str, name: str, per_task: int, split: str, tasks: Optional[Sequence[str]],
-               phrasings: Optional[str] = None):
+               phrasings: Optional[str] = None, skip: int = 0):
     """The run's model, scaling factor, trained steps, autoencoder and tokenizer, and the split's
     edits with their token ids and task vectors: what every evaluation of edits starts from (the
-    same scenes, phrasings and order for the same arguments)."""
+    same scenes, phrasings and order for the same arguments). `skip` leaves out the first `skip`
+    scenes of every task (skip_scenes)."""
     model, sf, trained_steps = load_editor(run, name)
     ae = load_vae(run)
     tok = tokenizer(run)
-    pairs = D.make_pairs(per_task, split, 0, tasks, phrasings=phrasings)
+    pairs = skip_scenes(D.make_pairs(per_task, split, 0, tasks, phrasings=phrasings), per_task, skip)
     ids = torch.tensor([tok(s) for s in pairs.texts])
     emb = model.task_vectors(torch.from_numpy(pairs.task_ids))
     return model, sf, trained_steps, ae, tok, pairs, ids, emb
+
+
+def skip_scenes(pairs: D.Pairs, per_task: int, skip: int) -> D.Pairs:
+    """Every task's scenes after its first `skip` (make_pairs puts each task's scenes together, the
+    first K of them the same for any larger count): a confirmation samples only the scenes no
+    choice saw, instead of all of them again (96 new scenes per task after 336 cost 96/432 of
+    sampling all 432). Its starting noise is its own, shared by every evaluation with the same
+    arguments, so two models are still paired edit for edit."""
+    if not 0 <= skip < per_task:
+        raise ValueError(f"skip must be in [0, per_task) = [0, {per_task}), got {skip}")
+    if skip == 0:
+        return pairs
+    keep = np.flatnonzero(np.arange(len(pairs)) % per_task >= skip)
+    return D.Pairs(pairs.inputs[keep], pairs.targets[keep], [pairs.texts[i] for i in keep], pairs.task_ids[keep])
 
 
 def latent_source(run: str, name: str, ae: AutoEncoder) -> str:
@@ -149,14 +169,15 @@ def kept_latents(path: str, meta: Dict[str, object], sample) -> torch.Tensor:
 def evaluate(run: str, per_task: int = 20, name: str = "unet", steps: int = DEFAULTS["steps"],
              g_text: float = DEFAULTS["g_text"], g_image: float = DEFAULTS["g_image"], tasks: Optional[Sequence[str]] = None, device: str = "cpu",
              clf_per_task: int = 100, split: str = "test", phrasings: Optional[str] = None,
-             latents: Optional[str] = None) -> Dict[str, object]:
+             latents: Optional[str] = None, skip: int = 0) -> Dict[str, object]:
     """split "val" (disjoint scenes, training phrasings) is for tuning sampler settings, so the
     held-out "test" numbers are not chosen on the test set. `phrasings` tasks.REWORDED: the same
     scenes with instructions in words neither split uses (data.make_pairs). `latents`: an .npz
-    keeping the sampled latents (kept_latents)."""
+    keeping the sampled latents (kept_latents). `skip` K: only the scenes after the first K
+    of every task (skip_scenes)."""
     setup(device)
     t0 = time.time()
-    model, sf, trained_steps, ae, tok, pairs, ids, emb = load_edits(run, name, per_task, split, tasks, phrasings)
+    model, sf, trained_steps, ae, tok, pairs, ids, emb = load_edits(run, name, per_task, split, tasks, phrasings, skip)
 
     def sample() -> torch.Tensor:
         return edit_latents(model, ae, sf, ids, torch.tensor(tok("")), pairs.inputs, emb, steps, g_text, g_image)
@@ -164,6 +185,8 @@ def evaluate(run: str, per_task: int = 20, name: str = "unet", steps: int = DEFA
         meta = {"split": split, "per_task": per_task, "tasks": list(tasks) if tasks else None, "phrasings": phrasings,
                 "sampler": {"steps": steps, "g_text": g_text, "g_image": g_image},
                 "unet_and_encoder": latent_source(run, name, ae)}
+        if skip:  # only then, so the latents kept before --skip existed are still read back
+            meta["skip"] = skip
         z = kept_latents(latents, meta, sample)
     else:
         z = sample()
@@ -174,7 +197,7 @@ def evaluate(run: str, per_task: int = 20, name: str = "unet", steps: int = DEFA
         rows[task].append(M.score(task, pairs.inputs[k], pairs.targets[k], out[k]))
     per = M.summarize(rows)
     res: Dict[str, object] = {
-        "checkpoint": name, "split": split, "phrasings": phrasings, "trained_steps": trained_steps, "per_task": per, "sampler": {"steps": steps, "g_text": g_text, "g_image": g_image},
+        "checkpoint": name, "split": split, "phrasings": phrasings, "skip": skip, "trained_steps": trained_steps, "per_task": per, "sampler": {"steps": steps, "g_text": g_text, "g_image": g_image},
         "latents": latents,
         "mean_success": float(np.mean([v["success"] for v in per.values()])),
         "min_success": float(min(v["success"] for v in per.values())),
@@ -207,6 +230,9 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--ceiling", action="store_true", help="the autoencoder's ceiling instead of edits")
     p.add_argument("--latents", default=None, metavar="F.npz",
                    help="keep the sampled latents in F (read back when F exists: another decoder of the same UNet)")
+    p.add_argument("--skip", type=int, default=0, metavar="K",
+                   help="sample only the scenes after the first K of every task (a confirmation on scenes "
+                        "no choice saw; its noise is its own, so compare it only with the same --skip)")
     p.add_argument("--phrasings", choices=[T.REWORDED], default=None,
                    help="the split's scenes with instructions in words neither split uses (tasks.CLASSIFIER_VAL; "
                         "the tasks without variants only); with --split val")
@@ -215,6 +241,8 @@ def main(argv: Optional[list] = None) -> int:
         p.error("--phrasings goes with --split val and edits (not --ceiling)")
     if a.latents and (a.ceiling or not a.latents.endswith(".npz")):
         p.error("--latents F.npz goes with edits (not --ceiling) and names an .npz file")
+    if not 0 <= a.skip < a.per_task or (a.skip and a.ceiling):
+        p.error(f"--skip K needs 0 <= K < --per-task ({a.per_task}) and edits (not --ceiling)")
     tasks = a.tasks.split(",") if a.tasks else None
     if a.phrasings and tasks:
         try:  # before the model is loaded
@@ -231,7 +259,7 @@ def main(argv: Optional[list] = None) -> int:
     try:
         res = evaluate(a.run, a.per_task, a.name, a.steps, a.g_text, a.g_image, tasks, a.device,
                        clf_per_task=0 if a.split == "val" else 100, split=a.split, phrasings=a.phrasings,
-                       latents=a.latents)
+                       latents=a.latents, skip=a.skip)
     except ValueError as e:  # kept latents of another evaluation
         p.error(str(e))
     write_json(a.out or os.path.join(a.run, f"eval-{a.name}.json"), res)

@@ -57,6 +57,7 @@ class Compare(unittest.TestCase):
             "tasks": ev({"add": [1, 0], "local": [0, 0]}),
             "edits per task": ev({"add": [1, 0], "text": [0]}),
             "phrasings": dict(ev({"add": [1, 0], "text": [0, 0]}), phrasings="reworded"),  # same scenes, other words
+            "skip": dict(ev({"add": [1, 0], "text": [0, 0]}), skip=2),  # later scenes, their own noise
         }
         for what, other in cases.items():
             with self.subTest(what):

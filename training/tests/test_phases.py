@@ -262,6 +262,26 @@ class Recipe(unittest.TestCase):
             with self.assertRaises(SystemExit):
                 evaluate.main(["--run", self.run_dir, *bad])
 
+    def test_skip_samples_only_the_later_scenes_of_every_task(self):
+        from training import compare, evaluate
+        kw = dict(per_task=3, tasks=["detect", "remove"], split="val", clf_per_task=0)
+        full = evaluate.load_edits(self.run_dir, "unet", 3, "val", kw["tasks"])[5]
+        later = evaluate.load_edits(self.run_dir, "unet", 3, "val", kw["tasks"], skip=1)[5]
+        self.assertEqual(later.texts, full.texts[1:3] + full.texts[4:6])
+        np.testing.assert_array_equal(later.targets, full.targets[[1, 2, 4, 5]])
+        np.testing.assert_array_equal(later.task_ids, full.task_ids[[1, 2, 4, 5]])
+        res = evaluate.evaluate(self.run_dir, skip=1, **kw)
+        self.assertEqual({t: len(e) for t, e in res["edits"].items()}, {"detect": 2, "remove": 2})
+        self.assertEqual(res["skip"], 1)
+        self.assertEqual(compare.compare(res, res)["total"]["n"], 4)
+        with self.assertRaisesRegex(ValueError, "skip"):
+            compare.compare(evaluate.evaluate(self.run_dir, per_task=2, tasks=kw["tasks"], split="val", clf_per_task=0), res)
+        with self.assertRaises(ValueError):
+            evaluate.evaluate(self.run_dir, skip=3, **kw)
+        for bad in (["--per-task", "3", "--skip", "3"], ["--skip", "-1"], ["--ceiling", "--skip", "1"]):
+            with self.assertRaises(SystemExit):
+                evaluate.main(["--run", self.run_dir, *bad])
+
     def test_position_tables_join_a_trained_model_without_changing_it_and_survive_a_package(self):
         from training.editor import Editor
         src_model = train_unet.load_editor(self.run_dir)[0]
