@@ -11,6 +11,8 @@ does before the decision to ship it, as one resumable command (a finished step i
 3. The decoder learns RUN's UNet's own sampled latents, with the shipped settings (DECODER).
    Then, from that decoder, it learns to read the edit's source image too (SOURCE_DECODER,
    finetune_decoder --source), as the shipped decoder does; `--source-decoder-steps 0` skips it.
+   Then once more, from that one, with 3,000 sampled detect edits of scenes the UNet never saw
+   (UNSEEN_DECODER, the shipped decoder's last fine-tuning); `--unseen-decoder-steps 0` skips it.
 4. The classifier head is fine-tuned again with WordNet synonyms (training.classifier): the
    continuation also trained the text encoder, so the shipped head's fine-tuning no longer fits.
    A run trained with `train_unet --freeze-text` has the package's encoder and head unchanged:
@@ -56,6 +58,13 @@ SOURCE_DECODER: Dict[str, Any] = {"steps": 2000, "n_per_task": 500, "generated":
                                   "generated_extra": {"detect": 750, "texture": 750},
                                   "generated_min_psnr": 12.0, "source_lr_scale": 1.0,
                                   "task_weights": {"detect": 2.0, "texture": 10.0, "sketch": 2.0, "style": 2.0}}
+# the shipped decoder's last fine-tuning, from the decoder SOURCE_DECODER made: sampled edits of
+# seed 41's scenes (no UNet trained on them), half of every batch (docs/model-card.md, "A decoder
+# that reads the source image", its third version)
+UNSEEN_DECODER: Dict[str, Any] = {"steps": 2000, "lr": 1e-4, "seed": 41, "n_per_task": 500, "generated": 100,
+                                  "generated_fraction": 0.5, "generated_extra": {"detect": 3000, "texture": 750},
+                                  "generated_min_psnr": 12.0,
+                                  "task_weights": {"detect": 2.0, "texture": 10.0, "sketch": 2.0, "style": 2.0}}
 CEILING_MIN = 0.95
 
 
@@ -95,15 +104,30 @@ def _cached(path: str, key: str, compute: Callable[[], Dict[str, Any]]) -> Dict[
     return res
 
 
+def _kept_start(run: str, name: str) -> str:
+    """RUN/vae.pt copied to RUN/name once: a decoder pass resumed after a crash starts again from
+    the decoder it started from, not from a half-made one."""
+    start = os.path.join(run, name)
+    if not os.path.exists(start):
+        shutil.copyfile(os.path.join(run, "vae.pt"), start + ".tmp")
+        os.replace(start + ".tmp", start)
+    return start
+
+
 def finish(parts: Optional[str], run: str, base: str, decoder_from: str, val_per_task: int = 24, ceiling_per_task: int = 200,
            decoder: Optional[Dict[str, Any]] = None, classifier_steps: int = 1200, classifier_per_task: int = 600,
            decoder_eval_per_task: int = 50, classifier_seed: int = 0,
-           source_decoder: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+           source_decoder: Optional[Dict[str, Any]] = None,
+           unseen_decoder: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """Each step leaves a finish-*.json in RUN and is skipped when that file is there; the val
     evaluations and the ceiling are redone when the weights they belong to changed.
-    `source_decoder` {"steps": 0} leaves the decoder without the source image."""
+    `source_decoder` {"steps": 0} leaves the decoder without the source image (and skips the
+    unseen-scenes pass, which continues it); `unseen_decoder` {"steps": 0} skips only that pass."""
     dec = dict(DECODER, **(decoder or {}))
     src = dict(SOURCE_DECODER, **(source_decoder or {}))
+    uns = dict(UNSEEN_DECODER, **(unseen_decoder or {}))
+    if src["steps"] == 0:
+        uns["steps"] = 0
     if not os.path.exists(os.path.join(run, "unet.pt")):
         if not parts:
             raise ValueError(f"{run}/unet.pt is missing and no packed run was given")
@@ -124,18 +148,21 @@ def finish(parts: Optional[str], run: str, base: str, decoder_from: str, val_per
                           generated_min_psnr=dec["generated_min_psnr"])
         write_json(os.path.join(run, "finish-decoder.json"), res)
     if src["steps"] > 0 and read_json(os.path.join(run, "finish-source-decoder.json")) is None:
-        # from the decoder step 3 made, kept once (a rerun after a crash must not start from a
-        # half-made source decoder)
-        start = os.path.join(run, "vae-before-source.pt")
-        if not os.path.exists(start):
-            shutil.copyfile(os.path.join(run, "vae.pt"), start + ".tmp")
-            os.replace(start + ".tmp", start)
+        start = _kept_start(run, "vae-before-source.pt")  # the decoder DECODER made
         res = FD.finetune(run, 0.0, steps=src["steps"], n_per_task=src["n_per_task"], task_weights=src["task_weights"],
                           eval_per_task=decoder_eval_per_task, generated=src["generated"],
                           generated_fraction=src["generated_fraction"], generated_min_psnr=src["generated_min_psnr"],
                           source=True, source_lr_scale=src["source_lr_scale"], start=start,
                           generated_extra=src["generated_extra"])
         write_json(os.path.join(run, "finish-source-decoder.json"), res)
+    if uns["steps"] > 0 and read_json(os.path.join(run, "finish-unseen-decoder.json")) is None:
+        start = _kept_start(run, "vae-before-unseen.pt")
+        res = FD.finetune(run, 0.0, steps=uns["steps"], lr=uns["lr"], seed=uns["seed"], n_per_task=uns["n_per_task"],
+                          task_weights=uns["task_weights"], eval_per_task=decoder_eval_per_task,
+                          generated=uns["generated"], generated_fraction=uns["generated_fraction"],
+                          generated_min_psnr=uns["generated_min_psnr"], source=True, start=start,
+                          generated_extra=uns["generated_extra"])
+        write_json(os.path.join(run, "finish-unseen-decoder.json"), res)
     clf = read_json(os.path.join(run, "finish-classifier.json"))
     st = load_ckpt(os.path.join(run, "unet.pt")) if clf is None else None
     if st is not None and st.get("freeze_text"):
@@ -173,6 +200,7 @@ def finish(parts: Optional[str], run: str, base: str, decoder_from: str, val_per
         "classifier_val": clf["val_after"]["mean"],
         "decoder": dec,
         "source_decoder": src,
+        "unseen_decoder": uns,
     }
     res["ship_candidate"] = cmp["verdict"] == "better" and res["ceiling_ok"]
     write_json(os.path.join(run, "finish.json"), res)
@@ -191,6 +219,8 @@ def main(argv: Optional[list] = None) -> int:
     p.add_argument("--decoder-steps", type=int, default=DECODER["steps"])
     p.add_argument("--source-decoder-steps", type=int, default=SOURCE_DECODER["steps"],
                    help="steps of the decoder's fine-tuning with the source image (0: a decoder without it)")
+    p.add_argument("--unseen-decoder-steps", type=int, default=UNSEEN_DECODER["steps"],
+                   help="steps of its last fine-tuning, on sampled edits of scenes no UNet saw (0: skip it)")
     p.add_argument("--classifier-seed", type=int, default=0,
                    help="the head's fine-tuning seed (training.classifier --seed), chosen on its val phrasings")
     a = p.parse_args(argv)
@@ -198,8 +228,10 @@ def main(argv: Optional[list] = None) -> int:
                     ("--decoder-steps", a.decoder_steps)):
         if v <= 0:
             p.error(f"{flag} must be positive, got {v}")
-    if a.source_decoder_steps < 0:
-        p.error(f"--source-decoder-steps must be 0 or more, got {a.source_decoder_steps}")
+    for flag, v in (("--source-decoder-steps", a.source_decoder_steps),
+                    ("--unseen-decoder-steps", a.unseen_decoder_steps)):
+        if v < 0:
+            p.error(f"{flag} must be 0 or more, got {v}")
     for flag, path, what in (("--base", os.path.join(a.base, "unet.pt"), "make it with training.from_package"),
                              ("--decoder-from", os.path.join(a.decoder_from, "emuedit.json"), "not a model package")):
         if not os.path.exists(path):
@@ -211,7 +243,8 @@ def main(argv: Optional[list] = None) -> int:
     try:
         res = finish(a.parts, a.run, a.base, a.decoder_from, a.val_per_task, a.ceiling_per_task,
                      {"steps": a.decoder_steps}, classifier_seed=a.classifier_seed,
-                     source_decoder={"steps": a.source_decoder_steps})
+                     source_decoder={"steps": a.source_decoder_steps},
+                     unseen_decoder={"steps": a.unseen_decoder_steps})
     except ValueError as e:
         p.error(str(e))
     t = res["compare"]["total"]

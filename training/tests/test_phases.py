@@ -500,7 +500,8 @@ class Recipe(unittest.TestCase):
         run = os.path.join(self.tmp, "finish-run")
         small = dict(val_per_task=1, ceiling_per_task=1, decoder={"steps": 2, "generated": 1, "n_per_task": 1},
                      classifier_steps=3, classifier_per_task=2, decoder_eval_per_task=1,
-                     source_decoder={"steps": 3, "generated": 1, "n_per_task": 1, "generated_extra": {"texture": 1}})
+                     source_decoder={"steps": 3, "generated": 1, "n_per_task": 1, "generated_extra": {"texture": 1}},
+                     unseen_decoder={"steps": 2, "generated": 1, "n_per_task": 1, "generated_extra": {"detect": 1}})
         res = F.finish(parts, run, base, pkg, **small)
         want = torch.load(os.path.join(self.run_dir, "vae.pt"))["model"][dec_key]
         started = torch.load(os.path.join(run, "vae-before-decoder.pt"))["model"][dec_key]
@@ -510,10 +511,15 @@ class Recipe(unittest.TestCase):
         self.assertEqual(mid["decoder_finetune"]["steps"], 2)  # a step count, not a wall-time budget
         self.assertEqual(mid["decoder_finetune"]["generated_min_psnr"], F.DECODER["generated_min_psnr"])
         self.assertFalse(mid["cfg"].get("decoder_source", False))
+        src = torch.load(os.path.join(run, "vae-before-unseen.pt"))
+        self.assertTrue(src["cfg"]["decoder_source"])
+        self.assertEqual((src["decoder_finetune"]["steps"], src["decoder_finetune"]["source"]), (3, True))
+        self.assertEqual(src["decoder_finetune"]["generated_extra"], {"texture": 1})
+        # and last, from that one, the pass on sampled edits of scenes no UNet saw
         done = torch.load(os.path.join(run, "vae.pt"))
-        self.assertTrue(done["cfg"]["decoder_source"])
-        self.assertEqual((done["decoder_finetune"]["steps"], done["decoder_finetune"]["source"]), (3, True))
-        self.assertEqual(done["decoder_finetune"]["generated_extra"], {"texture": 1})
+        self.assertEqual((done["decoder_finetune"]["steps"], done["decoder_finetune"]["lr"]), (2, F.UNSEEN_DECODER["lr"]))
+        self.assertEqual(done["decoder_finetune"]["generated_extra"], {"detect": 1})
+        self.assertFalse(torch.equal(done["model"][dec_key], src["model"][dec_key]))
         self.assertEqual(res["source_decoder"]["task_weights"], F.SOURCE_DECODER["task_weights"])
         self.assertEqual(res["compare"]["total"]["n"], 16)
         self.assertEqual(res["compare"]["split"], "val")
@@ -524,7 +530,8 @@ class Recipe(unittest.TestCase):
         with open(os.path.join(run, "finish.json")) as f:
             self.assertEqual(json.load(f)["compare"], res["compare"])
         # resumed: nothing is redone (the decoder would otherwise be swapped and trained again)
-        stamp = {f: os.path.getmtime(os.path.join(run, f)) for f in ("vae.pt", "vae-before-source.pt", "unet.pt", "finish-val-1.json")}
+        stamp = {f: os.path.getmtime(os.path.join(run, f))
+                 for f in ("vae.pt", "vae-before-source.pt", "vae-before-unseen.pt", "unet.pt", "finish-val-1.json")}
         again = F.finish(parts, run, base, pkg, **small)
         self.assertEqual(again["compare"], res["compare"])
         self.assertEqual(stamp, {f: os.path.getmtime(os.path.join(run, f)) for f in stamp})
