@@ -234,6 +234,11 @@ def ddim_vpred_config() -> Dict[str, Any]:
             "trained_betas": None}
 
 
+# emuedit.json (ours only): the train_unet --seed of every pool the UNet trained on
+# (train_unet.pool_seeds), written by training.package and read back by training.from_package
+POOL_SEEDS_KEY = "training_pool_seeds"
+
+
 def write_package_meta(out: str, layout: str, scheduler: Dict[str, Any], emu: Optional[Dict[str, Any]] = None,
                        tasks: Optional[Dict[str, Any]] = None) -> None:
     index: Dict[str, Any] = {

@@ -200,8 +200,11 @@ def write_run(pkg: str, run: str) -> Dict[str, object]:
     weights = editor.state_dict()
     # the package holds one set of weights (the EMA ones); they are both "model" and "ema" here, and
     # step 0 of this run: --init-from continues from them
+    with open(os.path.join(pkg, "emuedit.json"), encoding="utf-8") as f:
+        seeds = json.load(f).get(export.POOL_SEEDS_KEY)
+    extra = {} if seeds is None else {"pool_seeds": [int(x) for x in seeds]}  # absent: seed 0's (train_unet.pool_seeds)
     save_ckpt(os.path.join(run, "unet.pt"), cfg=cfg, model=weights, ema=weights, step=0, scaling_factor=sf,
-              finished=True, budget=True, source=os.path.abspath(pkg))
+              finished=True, budget=True, source=os.path.abspath(pkg), **extra)
     tok = os.path.join(run, "tokenizer")
     if os.path.exists(tok):
         shutil.rmtree(tok)

@@ -14,7 +14,7 @@ import torch
 from . import export, tasks as T, world as W
 from .common import load_ckpt, log, write_json
 from .evaluate import DEFAULTS
-from .train_unet import editor_of, load_vae, tokenizer
+from .train_unet import editor_of, load_vae, pool_seeds, tokenizer
 from .verify import verify_package
 
 MAX_BYTES = 30 * 1024 * 1024
@@ -37,6 +37,7 @@ def build(run: str, out: str, name: str = "unet", fp16: Optional[bool] = None, c
     model, sf, steps = editor_of(st), float(st["scaling_factor"]), int(st["step"])
     # a continued run's step counts only its own phase; init_steps are those of the run it started from
     init_steps = int(st.get("init_steps", 0))
+    seeds = pool_seeds(st)
     del st
     if task_input == "row" and not model.cfg.task_mlp:
         raise ValueError(f"{run}/{name}.pt holds task vectors, not table rows: it can only be packaged with task vectors")
@@ -64,6 +65,11 @@ def build(run: str, out: str, name: str = "unet", fp16: Optional[bool] = None, c
            "default_steps": DEFAULTS["steps"], "default_guidance_scale": DEFAULTS["g_text"],
            "default_image_guidance_scale": DEFAULTS["g_image"], "tasks": "tasks/tasks.json",
            "task_classifier": "task_classifier/model.onnx"}
+    if seeds != [0]:
+        # which training scenes the UNet saw, so a run rebuilt from the package (training.from_package)
+        # still refuses to sample them as "unseen" (finetune_decoder); seed 0's alone is what a package
+        # without the key means, and leaves emuedit.json as every earlier package wrote it
+        emu[export.POOL_SEEDS_KEY] = seeds
     export.write_package_meta(tmp, "emu", export.ddim_vpred_config(), emu, table)
     info: Dict[str, object] = {"fp16_weights": fp16, "params": n_params, "trained_steps": steps,
                                "init_steps": init_steps, "steps_behind_weights": init_steps + steps}

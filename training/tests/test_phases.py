@@ -334,6 +334,23 @@ class Recipe(unittest.TestCase):
         self.assertFalse(st["finished"])
 
     @unittest.skipUnless(HAVE_ORT, "no onnxruntime (python) and no onnxruntime-node in packages/onnx-runtime")
+    def test_a_package_keeps_the_scenes_its_unet_trained_on(self):
+        from training import export, from_package, package
+        for seeds in ([0], [0, 23]):
+            run = copy_run(self.run_dir, os.path.join(self.tmp, f"seeds-{len(seeds)}"))
+            st = torch.load(os.path.join(run, "unet.pt"))
+            st["pool_seeds"] = seeds
+            torch.save(st, os.path.join(run, "unet.pt"))
+            pkg = run + "-pkg"
+            package.build(run, pkg, fp16=False, check=False)
+            with open(os.path.join(pkg, "emuedit.json")) as f:
+                meta = json.load(f)
+            # seed 0's alone leaves emuedit.json as every earlier package wrote it
+            self.assertEqual(meta.get(export.POOL_SEEDS_KEY), None if seeds == [0] else seeds)
+            from_package.write_run(pkg, run + "-back")
+            self.assertEqual(train_unet.pool_seeds(torch.load(os.path.join(run + "-back", "unet.pt"))), seeds)
+
+    @unittest.skipUnless(HAVE_ORT, "no onnxruntime (python) and no onnxruntime-node in packages/onnx-runtime")
     def test_a_package_turns_back_into_the_run_it_came_from(self):
         from training import from_package, package
         from training.models import task_vector_dim
