@@ -114,6 +114,19 @@ def _kept_start(run: str, name: str) -> str:
     return start
 
 
+def _decoder_pass(run: str, done: str, settings: Dict[str, Any], eval_per_task: int,
+                  start_name: Optional[str] = None) -> None:
+    """One decoder fine-tuning of step 3, `settings` being training.finetune_decoder.finetune's
+    keyword arguments; skipped when it has 0 steps or RUN/done is there. With `start_name` it
+    starts from RUN/vae.pt as it was before this pass (kept once as RUN/start_name) and trains a
+    decoder that reads the source image; without, from RUN/vae-before-decoder.pt (finetune's
+    default: the swapped-in decoder)."""
+    if settings["steps"] == 0 or read_json(os.path.join(run, done)) is not None:
+        return
+    start = {} if start_name is None else {"start": _kept_start(run, start_name), "source": True}
+    write_json(os.path.join(run, done), FD.finetune(run, 0.0, eval_per_task=eval_per_task, **start, **settings))
+
+
 def finish(parts: Optional[str], run: str, base: str, decoder_from: str, val_per_task: int = 24, ceiling_per_task: int = 200,
            decoder: Optional[Dict[str, Any]] = None, classifier_steps: int = 1200, classifier_per_task: int = 600,
            decoder_eval_per_task: int = 50, classifier_seed: int = 0,
@@ -141,28 +154,9 @@ def finish(parts: Optional[str], run: str, base: str, decoder_from: str, val_per
             os.remove(before)
         write_json(swapped, {"decoder_from": os.path.abspath(decoder_from)})
         log("finish: decoder replaced", source=decoder_from)
-    if read_json(os.path.join(run, "finish-decoder.json")) is None:
-        res = FD.finetune(run, 0.0, steps=dec["steps"], n_per_task=dec["n_per_task"], task_weights=dec["task_weights"],
-                          eval_per_task=decoder_eval_per_task,
-                          generated=dec["generated"], generated_fraction=dec["generated_fraction"],
-                          generated_min_psnr=dec["generated_min_psnr"])
-        write_json(os.path.join(run, "finish-decoder.json"), res)
-    if src["steps"] > 0 and read_json(os.path.join(run, "finish-source-decoder.json")) is None:
-        start = _kept_start(run, "vae-before-source.pt")  # the decoder DECODER made
-        res = FD.finetune(run, 0.0, steps=src["steps"], n_per_task=src["n_per_task"], task_weights=src["task_weights"],
-                          eval_per_task=decoder_eval_per_task, generated=src["generated"],
-                          generated_fraction=src["generated_fraction"], generated_min_psnr=src["generated_min_psnr"],
-                          source=True, source_lr_scale=src["source_lr_scale"], start=start,
-                          generated_extra=src["generated_extra"])
-        write_json(os.path.join(run, "finish-source-decoder.json"), res)
-    if uns["steps"] > 0 and read_json(os.path.join(run, "finish-unseen-decoder.json")) is None:
-        start = _kept_start(run, "vae-before-unseen.pt")
-        res = FD.finetune(run, 0.0, steps=uns["steps"], lr=uns["lr"], seed=uns["seed"], n_per_task=uns["n_per_task"],
-                          task_weights=uns["task_weights"], eval_per_task=decoder_eval_per_task,
-                          generated=uns["generated"], generated_fraction=uns["generated_fraction"],
-                          generated_min_psnr=uns["generated_min_psnr"], source=True, start=start,
-                          generated_extra=uns["generated_extra"])
-        write_json(os.path.join(run, "finish-unseen-decoder.json"), res)
+    _decoder_pass(run, "finish-decoder.json", dec, decoder_eval_per_task)
+    _decoder_pass(run, "finish-source-decoder.json", src, decoder_eval_per_task, "vae-before-source.pt")
+    _decoder_pass(run, "finish-unseen-decoder.json", uns, decoder_eval_per_task, "vae-before-unseen.pt")
     clf = read_json(os.path.join(run, "finish-classifier.json"))
     st = load_ckpt(os.path.join(run, "unet.pt")) if clf is None else None
     if st is not None and st.get("freeze_text"):

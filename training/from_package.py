@@ -23,7 +23,7 @@ import json
 import os
 import shutil
 import tempfile
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import onnx
@@ -160,11 +160,15 @@ def _rebuild_with(pkg: str, shipped: Dict[str, Dict[str, np.ndarray]], cfg: Conf
     unset = sorted(set(expected) - set(loaded))
     if unset:
         raise ValueError(f"no initializer in {pkg} holds {unset[:5]} ({len(unset)} parameters)")
-    with open(os.path.join(pkg, "emuedit.json"), encoding="utf-8") as f:
-        sf = float(json.load(f)["vae_scaling_factor"])
+    sf = float(_emu_meta(pkg)["vae_scaling_factor"])
     editor.eval()
     ae.eval()
     return editor, ae, sf, verify_package(pkg, editor.text, editor.unet, ae, editor.classifier, opts)
+
+
+def _emu_meta(pkg: str) -> Dict[str, Any]:
+    with open(os.path.join(pkg, "emuedit.json"), encoding="utf-8") as f:
+        return json.load(f)
 
 
 def _head_candidates(cfg: Config) -> List[int]:
@@ -200,8 +204,7 @@ def write_run(pkg: str, run: str) -> Dict[str, object]:
     weights = editor.state_dict()
     # the package holds one set of weights (the EMA ones); they are both "model" and "ema" here, and
     # step 0 of this run: --init-from continues from them
-    with open(os.path.join(pkg, "emuedit.json"), encoding="utf-8") as f:
-        seeds = json.load(f).get(export.POOL_SEEDS_KEY)
+    seeds = _emu_meta(pkg).get(export.POOL_SEEDS_KEY)
     extra = {} if seeds is None else {"pool_seeds": [int(x) for x in seeds]}  # absent: seed 0's (train_unet.pool_seeds)
     save_ckpt(os.path.join(run, "unet.pt"), cfg=cfg, model=weights, ema=weights, step=0, scaling_factor=sf,
               finished=True, budget=True, source=os.path.abspath(pkg), **extra)
