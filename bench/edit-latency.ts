@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import sharp from "sharp";
 import { launchSystem, REPO_ROOT } from "@emuedit/launcher";
 import { loadModelPackage } from "@emuedit/model-package";
-import { createInProcessPipeline } from "@emuedit/pipeline";
+import { createInProcessPipeline } from "@emuedit/stages";
 
 export interface EditBenchOptions {
   readonly modelDir?: string;
@@ -58,16 +58,13 @@ export async function benchEdit(opts: EditBenchOptions): Promise<void> {
   );
 
   // Baseline: the in-process pipeline, same pool settings as the services
-  const local = await createInProcessPipeline(pkg, { workers: 1, intraOpThreads: 1 }, undefined, { maxRows: opts.batchRows });
+  const local = await createInProcessPipeline(pkg, { pools: { workers: 1, intraOpThreads: 1 }, maxBatchRows: opts.batchRows });
   const input = (i: number) => ({
     editId: `bench-${i}`,
     image,
     instruction: "make the circle blue",
     task: pkg.tasks[0]?.name,
-    steps: opts.steps,
-    guidanceScale: pkg.defaults.guidanceScale,
-    imageGuidanceScale: pkg.defaults.imageGuidanceScale,
-    seed: i,
+    sampling: { steps: opts.steps, guidanceScale: pkg.defaults.guidanceScale, imageGuidanceScale: pkg.defaults.imageGuidanceScale, seed: i },
   });
   await local.edit(input(-1 >>> 0));
   const inSeq = await measure(opts.edits, 1, async (i) => void (await local.edit(input(i))));

@@ -1,7 +1,7 @@
 // `pnpm start`: the whole system on the default model package, with prefixed logs.
-// Ctrl-C (SIGINT) or SIGTERM stops every child cleanly.
-import { launchSystem } from "@emuedit/launcher";
-import { findNatsServer, NatsServerNotFoundError } from "@emuedit/testing";
+// Ctrl-C (SIGINT) or SIGTERM stops it in order: the gateway drains (edits in flight finish),
+// then the model services, then a nats-server started here. Exits 0 only when every service did.
+import { findNatsServer, launchSystem, NatsServerNotFoundError } from "@emuedit/launcher";
 
 const COLORS: Record<string, string> = { gateway: "\x1b[36m", unet: "\x1b[35m", vae: "\x1b[33m", "text-encoder": "\x1b[32m" };
 const tty = process.stderr.isTTY;
@@ -11,7 +11,7 @@ const onLine = (service: string, line: string) => {
 };
 
 try {
-  findNatsServer();
+  await findNatsServer();
 } catch (err) {
   if (!process.env.NATS_URL && err instanceof NatsServerNotFoundError) {
     process.stderr.write(`note: ${err.message}\n(continuing: a NATS server at nats://127.0.0.1:4222 is used if one answers)\n`);
@@ -34,17 +34,20 @@ const system = await launchSystem({
   process.exit(1);
 });
 
+const nats = system.natsStartedHere
+  ? "(started here: no server answered there; temporary store, stopped with the rest)"
+  : "(reused: a server already answered there; left running on exit)";
 process.stdout.write(`
 emuedit is ready.
   HTTP API      ${system.httpUrl}   (GET /v1/tasks, POST /v1/edits, /healthz, /readyz)
   gRPC Editor   ${system.grpcAddress}
-  NATS          ${system.natsUrl}${system.natsStartedHere ? " (started here, temporary store)" : ""}
+  NATS          ${system.natsUrl} ${nats}
 
 Try an edit:
   curl -sS -F image=@examples/red-circle.png -F "instruction=make the circle blue" \\
-       -o edited.png -D - ${system.httpUrl}/v1/edits
+       -o /tmp/edited.png -D - ${system.httpUrl}/v1/edits
 Or with the CLI:
-  pnpm emuedit edit examples/red-circle.png "make the circle blue" -o edited.png --server ${system.grpcAddress}
+  pnpm emuedit edit examples/red-circle.png "make the circle blue" -o /tmp/edited.png --server ${system.grpcAddress}
 
 Press Ctrl-C to stop.
 `);
@@ -53,9 +56,15 @@ let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
-  process.stderr.write("\nstopping...\n");
-  await system.stop();
-  process.exit(0);
+  process.stderr.write("\nstopping: gateway first (edits in flight finish), then the model services, then NATS...\n");
+  const codes = await system.stop();
+  const failed = Object.entries(codes).filter(([, code]) => code !== 0);
+  process.stderr.write(
+    failed.length === 0
+      ? "stopped: every service exited 0\n"
+      : `stopped, but ${failed.map(([name, code]) => `${name} exited ${code}`).join(", ")}\n`,
+  );
+  process.exit(failed.length === 0 ? 0 : 1);
 };
 process.on("SIGINT", () => void stop());
 process.on("SIGTERM", () => void stop());

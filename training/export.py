@@ -1,4 +1,4 @@
-"""ONNX export of the four models and writing of a model package (docs: /work/briefs/contract.md)."""
+"""ONNX export of the four models and writing of a model package (docs: docs/model-package.md)."""
 from __future__ import annotations
 
 import copy
@@ -32,6 +32,21 @@ class ExportOptions:
     # "row" (table rows [B,task_dim] through the task MLP inside the graph: the layout packages had
     # before task vectors; from_package exports it to read such packages back, the test fixture keeps it)
     task_input: str = "vector"
+    # symbolic height/width on every spatial axis (UNet sample/out_sample, VAE encoder and decoder
+    # images and latents), as real InstructPix2Pix exports have: the package runs at any size the
+    # architecture accepts (models.py: multiples of 16 px). Off: the axes stay static at the
+    # export sizes (64x64 px, 16x16 latents), as every package had before the option.
+    dynamic_spatial: bool = False
+
+
+# the symbolic axis names of a dynamic_spatial export: pixels, latent cells
+PIXEL_AXES = {2: "height", 3: "width"}
+LATENT_AXES = {2: "latent_height", 3: "latent_width"}
+
+
+def _axes(opts: ExportOptions, spatial: Dict[int, str]) -> Dict[int, str]:
+    """The dynamic axes of an image or latent tensor: batch, and height/width when dynamic_spatial."""
+    return {0: "batch", **spatial} if opts.dynamic_spatial else {0: "batch"}
 
 
 def task_input_dim(cfg: Config, opts: ExportOptions) -> int:
@@ -173,7 +188,8 @@ def export_unet(unet: UNet, out: str, opts: ExportOptions) -> None:
     ctx = torch.randn(b, 77, cfg.text_dim)
     names = ["sample", "timestep", "encoder_hidden_states"]
     args: tuple = (sample, ts, ctx)
-    dyn: Dict[str, Dict[int, str]] = {"sample": {0: "batch"}, "encoder_hidden_states": {0: "batch"}, "out_sample": {0: "batch"}}
+    dyn: Dict[str, Dict[int, str]] = {"sample": _axes(opts, LATENT_AXES), "encoder_hidden_states": {0: "batch"},
+                                      "out_sample": _axes(opts, LATENT_AXES)}
     if opts.timestep_shape == "batch":
         dyn["timestep"] = {0: "batch"}
     if with_task:
@@ -188,18 +204,19 @@ def export_vae(ae: AutoEncoder, cfg: Config, out: str, opts: ExportOptions, scal
     params = opts.layout == "ip2p"
     oname = "latent_parameters" if params else "latent_sample"
     x = torch.zeros(2, 3, resolution, resolution)
+    pix, lat = _axes(opts, PIXEL_AXES), _axes(opts, LATENT_AXES)
     _export(_EncWrap(ae, params), (x,), os.path.join(out, "vae_encoder", "model.onnx"), ["sample"], [oname],
-            {"sample": {0: "batch"}, oname: {0: "batch"}}, opts)
+            {"sample": pix, oname: lat}, opts)
     z = torch.zeros(2, cfg.latent_channels, resolution // 4, resolution // 4)
     if ae.decoder.takes_source:
         # the serving contract's optional decoder input (packages/model-package/README.md): the edit's source
         # image, in the encoder's `sample` format
         _export(_DecWrap(ae), (z, x), os.path.join(out, "vae_decoder", "model.onnx"), ["latent_sample", "source_sample"],
-                ["sample"], {"latent_sample": {0: "batch"}, "source_sample": {0: "batch"}, "sample": {0: "batch"}}, opts,
+                ["sample"], {"latent_sample": lat, "source_sample": pix, "sample": pix}, opts,
                 static_outputs={"sample": list(x.shape)})
     else:
         _export(_DecWrap(ae), (z,), os.path.join(out, "vae_decoder", "model.onnx"), ["latent_sample"], ["sample"],
-                {"latent_sample": {0: "batch"}, "sample": {0: "batch"}}, opts)
+                {"latent_sample": lat, "sample": pix}, opts)
     vae_cfg = {"_class_name": "AutoencoderKL", "_diffusers_version": DIFFUSERS_VERSION, "in_channels": 3,
                "out_channels": 3, "latent_channels": cfg.latent_channels, "sample_size": resolution,
                "scaling_factor": scaling_factor}

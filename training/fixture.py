@@ -4,8 +4,14 @@
     /usr/bin/python3 -m training.fixture --out /tmp/ip2p --layout ip2p --timestep-shape one \
         --timestep-dtype int64 --input-ids-dtype int32 --external-data
     /usr/bin/python3 -m training.fixture --out /tmp/src --decoder-source   # decoder reads the source image
+    /usr/bin/python3 -m training.fixture --out models/fixture-dynamic --decoder-source --dynamic-spatial
 
 Same architecture code as the default model, tiny widths, random init (seeded), exact contract.
+models/fixture-tiny was made with --decoder-source. --dynamic-spatial (models/fixture-dynamic) gives
+the same weights with symbolic height/width on every image and latent axis, as real
+InstructPix2Pix exports have: the package runs at any image whose sides are multiples of 16 px
+(SPATIAL_MULTIPLE), and its emuedit.json states vae_scale_factor, which static decoder dims no
+longer tell the loader.
 """
 from __future__ import annotations
 
@@ -14,18 +20,31 @@ import dataclasses
 import os
 import shutil
 import sys
+from typing import Dict, Sequence, Tuple
 
 import numpy as np
 import torch
 
-from . import bpe, export
+from . import bpe, export, ort
 from . import tasks as T
 from . import world as W
 from .models import AutoEncoder, Config, TaskClassifier, TextEncoder, UNet
 
+# pixels per latent cell: the encoder's 2x2 space-to-depth, then one stride-2 convolution
+VAE_SCALE_FACTOR = 4
+# image sides a dynamic-spatial package accepts are multiples of this many pixels: the UNet halves
+# its latent twice (16 -> 8 -> 4 cells at 64 px) and concatenates each upsampled level with the skip
+# of the level above, so a latent side must be a multiple of 4 cells (an odd side at either level
+# gives mismatched skip shapes). The VAE alone takes multiples of 4 px, the decoder's source
+# branches included (space-to-depth by 4 and 2 of a side that is 4 x the latent's).
+SPATIAL_MULTIPLE = 16
+# (height, width) in pixels at which --check compares a dynamic-spatial package with torch
+CHECK_SIZES = ((64, 64), (96, 64), (64, 128), (16, 48))
+
 
 def build(out: str, opts: export.ExportOptions, seed: int = 0, merges_n: int = 200, check: bool = False,
-          decoder_source: bool = False) -> None:
+          decoder_source: bool = False) -> Dict[str, torch.nn.Module]:
+    """Writes the package to `out`; returns its torch modules (text_encoder, unet, ae, classifier)."""
     torch.manual_seed(seed)
     # the UNet maps 16-d table rows inside its graph (the layout packages had before task vectors):
     # the services see one input task_embedding [B,E] either way, and the tests' feeds stay as they are
@@ -70,10 +89,13 @@ def build(out: str, opts: export.ExportOptions, seed: int = 0, merges_n: int = 2
         emb = np.random.default_rng(seed + 1).standard_normal((len(T.TASKS), cfg.task_dim)).astype(np.float32)
         table = export.tasks_table(T.TASK_NAMES, [t.group for t in T.TASKS], [t.description for t in T.TASKS],
                                    [T.task_examples(t.name) for t in T.TASKS], emb)
-        emu = {"name": "fixture-tiny", "resolution": W.SIZE, "vae_scaling_factor": scaling,
-               "task_embedding_dim": cfg.task_dim, "default_steps": 20, "default_guidance_scale": 2.5,
-               "default_image_guidance_scale": 1.5, "tasks": "tasks/tasks.json",
+        emu = {"name": "fixture-dynamic" if opts.dynamic_spatial else "fixture-tiny", "resolution": W.SIZE,
+               "vae_scaling_factor": scaling, "task_embedding_dim": cfg.task_dim, "default_steps": 20,
+               "default_guidance_scale": 2.5, "default_image_guidance_scale": 1.5, "tasks": "tasks/tasks.json",
                "task_classifier": "task_classifier/model.onnx"}
+        if opts.dynamic_spatial:
+            # the loader reads the scale factor from static decoder dims otherwise
+            emu["vae_scale_factor"] = VAE_SCALE_FACTOR
         export.write_package_meta(out, "emu", sched, emu, table)
     else:
         export.write_package_meta(out, "ip2p", sched)
@@ -81,6 +103,59 @@ def build(out: str, opts: export.ExportOptions, seed: int = 0, merges_n: int = 2
         from .verify import verify_package
         for name, diff in verify_package(out, te, unet, ae, clf if opts.layout == "emu" else None, opts).items():
             print(f"{name}: max abs diff {diff:.3g}")
+        if opts.dynamic_spatial:
+            for name, diff in verify_sizes(out, unet, ae, opts, CHECK_SIZES, seed).items():
+                print(f"{name}: max abs diff {diff:.3g}")
+    return {"text_encoder": te, "unet": unet, "ae": ae, "classifier": clf}
+
+
+def verify_sizes(out: str, unet: UNet, ae: AutoEncoder, opts: export.ExportOptions,
+                 sizes: Sequence[Tuple[int, int]], seed: int = 0) -> Dict[str, float]:
+    """ONNX-vs-torch max abs difference of the UNet and the VAE graphs at each (height, width) in
+    pixels ("unet@96x64", ...): a dynamic-spatial package's graphs at sizes other than the export's.
+    opts: those the package was exported with (build's: task_input "row"). Needs onnxruntime
+    (ort.run); the text encoder and classifier do not depend on the image size
+    (verify.verify_package checks them)."""
+    g = torch.Generator().manual_seed(seed)
+    cfg, b = unet.cfg, 2
+    with_task = opts.layout == "emu" and cfg.use_task
+    diffs: Dict[str, float] = {}
+    for hp, wp in sizes:
+        if hp % SPATIAL_MULTIPLE or wp % SPATIAL_MULTIPLE:
+            raise ValueError(f"{hp}x{wp} px: image sides must be multiples of {SPATIAL_MULTIPLE}")
+        hl, wl = hp // VAE_SCALE_FACTOR, wp // VAE_SCALE_FACTOR
+        tag = f"{hp}x{wp}"
+        x = torch.randn(b, 2 * cfg.latent_channels, hl, wl, generator=g)
+        t = torch.tensor([999.0, 250.0])
+        if opts.timestep_shape != "batch":
+            t = t[:1].expand(b)
+        ctx = torch.randn(b, 77, cfg.text_dim, generator=g)
+        task = torch.randn(b, export.task_input_dim(cfg, opts), generator=g)
+        with torch.no_grad():
+            ref = export.unet_graph_forward(unet, with_task, opts.task_input, x, t, ctx, task)
+        tnp = t.numpy().astype(np.int64 if opts.timestep_dtype == "int64" else np.float32)
+        feeds = {"sample": x.numpy(), "timestep": {"batch": tnp, "one": tnp[:1], "scalar": tnp[0].reshape(())}[
+            opts.timestep_shape], "encoder_hidden_states": ctx.numpy()}
+        if with_task:
+            feeds["task_embedding"] = task.numpy()
+        r = ort.run(os.path.join(out, "unet", "model.onnx"), feeds)
+        diffs[f"unet@{tag}"] = float(np.abs(r["out_sample"] - ref.numpy()).max())
+        img = torch.rand(b, 3, hp, wp, generator=g) * 2 - 1
+        src = torch.rand(b, 3, hp, wp, generator=g) * 2 - 1 if ae.decoder.takes_source else None
+        with torch.no_grad():
+            z = ae.encoder(img)
+            dec = ae.decoder(z, src)
+        r = ort.run(os.path.join(out, "vae_encoder", "model.onnx"), {"sample": img.numpy()})
+        lat = r.get("latent_sample")
+        if lat is None:
+            lat = r["latent_parameters"][:, : cfg.latent_channels]
+        diffs[f"vae_encoder@{tag}"] = float(np.abs(lat - z.numpy()).max())
+        dfeeds = {"latent_sample": z.numpy()}
+        if src is not None:
+            dfeeds["source_sample"] = src.numpy()
+        r = ort.run(os.path.join(out, "vae_decoder", "model.onnx"), dfeeds)
+        diffs[f"vae_decoder@{tag}"] = float(np.abs(r["sample"] - dec.numpy()).max())
+    return diffs
 
 
 def main(argv=None) -> int:
@@ -99,14 +174,19 @@ def main(argv=None) -> int:
     p.add_argument("--check", action="store_true", help="compare every ONNX graph with torch (onnxruntime)")
     p.add_argument("--decoder-source", action="store_true",
                    help="a decoder conditioned on the source image (vae_decoder input source_sample)")
+    p.add_argument("--dynamic-spatial", action="store_true",
+                   help=f"symbolic height/width on every image and latent axis (sides: multiples of {SPATIAL_MULTIPLE} px)")
     a = p.parse_args(argv)
     ip2p = a.layout == "ip2p"
+    if ip2p and a.dynamic_spatial:
+        # without emuedit.json the loader would take diffusers' default scale factor 8 (ours is 4)
+        p.error("--dynamic-spatial needs --layout emu: emuedit.json carries its vae_scale_factor")
     opts = export.ExportOptions(
         layout=a.layout,
         timestep_shape=a.timestep_shape or ("one" if ip2p else "batch"),
         timestep_dtype=a.timestep_dtype or ("int64" if ip2p else "float32"),
         input_ids_dtype=a.input_ids_dtype or ("int32" if ip2p else "int64"),
-        external_data=a.external_data, fp16_weights=a.fp16_weights)
+        external_data=a.external_data, fp16_weights=a.fp16_weights, dynamic_spatial=a.dynamic_spatial)
     build(a.out, opts, a.seed, check=a.check, decoder_source=a.decoder_source)
     print(f"wrote {a.out} ({export.dir_size(a.out) / 1e6:.2f} MB)")
     return 0

@@ -1,20 +1,24 @@
-// Every bad request gets a 4xx with {error: {code, message}}, and the system keeps serving.
+// Every bad request gets a 4xx with {error: {code, message}} that says what is accepted, every
+// request leaves one log line, and the system keeps serving. The fixture's task classifier has
+// random weights (no prediction reaches EMUEDIT_MIN_TASK_CONFIDENCE's default 0.5), so an edit
+// that names no task is refused here: the task_unclear case.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import sharp from "sharp";
 import { launchSystem, type RunningSystem } from "@emuedit/launcher";
-import { resetOrFail } from "@emuedit/testing";
+import { resetOrFail, waitFor } from "@emuedit/testing";
 import { errorBody, FIXTURE_MODEL, postEdit, sceneBytes } from "./helpers.js";
 
 let sys: RunningSystem;
 let png: Buffer;
+const gatewayLines: string[] = [];
 
 before(async () => {
   sys = await launchSystem({
     modelDir: FIXTURE_MODEL,
     privateNats: true,
-    onLine: () => undefined,
+    onLine: (service, line) => void (service === "gateway" && gatewayLines.push(line)),
     env: { EMUEDIT_MAX_BODY_BYTES: String(2 * 1024 * 1024), EMUEDIT_MAX_INPUT_PIXELS: String(1_000_000) },
   });
   png = await sceneBytes();
@@ -43,9 +47,14 @@ describe("bad input", () => {
     await expectError(await postEdit(sys.httpUrl, { image: png.subarray(0, Math.floor(png.length / 2)), instruction: "make the circle blue" }), 400, "invalid_image");
   });
 
-  test("image - zero bytes and missing", async () => {
-    await expectError(await postEdit(sys.httpUrl, { image: Buffer.alloc(0), instruction: "make the circle blue" }), 400, "invalid_argument", "image");
-    await expectError(await postEdit(sys.httpUrl, { instruction: "make the circle blue" }), 400, "invalid_argument", "image");
+  test("image - zero bytes is empty_image, missing lists every accepted format", async () => {
+    await expectError(await postEdit(sys.httpUrl, { image: Buffer.alloc(0), instruction: "make the circle blue" }), 400, "empty_image", "image: the file is empty");
+    await expectError(
+      await postEdit(sys.httpUrl, { instruction: "make the circle blue" }),
+      400,
+      "invalid_argument",
+      "image: required: a file in one of PNG, JPEG, WEBP, GIF, TIFF, AVIF",
+    );
   });
 
   test("image - over the pixel limit (decompression bomb) is refused", async () => {
@@ -62,6 +71,14 @@ describe("bad input", () => {
   test("instruction - empty and over-long", async () => {
     await expectError(await postEdit(sys.httpUrl, { image: png, instruction: "   " }), 400, "invalid_argument", "instruction");
     await expectError(await postEdit(sys.httpUrl, { image: png, instruction: "a".repeat(1001) }), 400, "invalid_argument", "instruction");
+  });
+
+  test("task - an instruction the classifier is unsure of is 422 task_unclear, naming candidates; an explicit task runs", async () => {
+    const err = await expectError(await postEdit(sys.httpUrl, { image: png, instruction: "make the star blue", steps: "2" }), 422, "task_unclear", '"task" field');
+    const candidates = (err.details as { candidates: { task: string; confidence: number }[] }).candidates;
+    assert.equal(candidates.length, 3);
+    assert.ok(candidates.every((c) => c.confidence < 0.5));
+    assert.equal((await postEdit(sys.httpUrl, { image: png, instruction: "make the star blue", task: candidates[0]!.task, steps: "2" })).status, 200);
   });
 
   test("task - unknown name lists the known ones", async () => {
@@ -87,6 +104,19 @@ describe("bad input", () => {
     for (const [field, value] of cases) {
       await expectError(await postEdit(sys.httpUrl, { image: png, instruction: "make the circle blue", [field]: value }), 400, "invalid_argument", field);
     }
+    // a negative number is out of range, and the message says the range
+    const steps = await postEdit(sys.httpUrl, { image: png, instruction: "make the circle blue", steps: "-3" });
+    await expectError(steps, 400, "invalid_argument", 'steps: must be an integer in 1..150, got "-3"');
+    const seed = await postEdit(sys.httpUrl, { image: png, instruction: "make the circle blue", seed: "-1" });
+    await expectError(seed, 400, "invalid_argument", 'seed: must be an integer in 0..4294967295, got "-1"');
+  });
+
+  test("json - a field of the wrong type says what it must be", async () => {
+    const json = (body: Record<string, unknown>) =>
+      fetch(`${sys.httpUrl}/v1/edits`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ image: png.toString("base64"), ...body }) });
+    await expectError(await json({ instruction: 42 }), 400, "invalid_argument", "instruction: must be a string, got 42");
+    await expectError(await json({ instruction: "x", steps: [4] }), 400, "invalid_argument", "steps: must be an integer in 1..150, got [4]");
+    await expectError(await json({ instruction: "x", task: { name: "remove" } }), 400, "invalid_argument", "task: must be a string");
   });
 
   test("body - oversized body is 413 before it is read", { timeout: 30_000 }, async () => {
@@ -140,12 +170,34 @@ describe("bad input", () => {
     await expectError(text, 415, "unsupported_media_type");
   });
 
-  test("routes - unknown path is a JSON 404", async () => {
+  test("routes - unknown path is a JSON 404, a known path with another method 405 with Allow", async () => {
     await expectError(await fetch(`${sys.httpUrl}/v2/nothing`), 404, "not_found");
+    const get = await fetch(`${sys.httpUrl}/v1/edits`);
+    assert.equal(get.headers.get("allow"), "POST");
+    await expectError(get, 405, "method_not_allowed", "/v1/edits accepts POST, not GET");
+    const post = await fetch(`${sys.httpUrl}/v1/tasks`, { method: "POST" });
+    assert.equal(post.headers.get("allow"), "GET");
+    await expectError(post, 405, "method_not_allowed");
+  });
+
+  test("logs - every request leaves one line: method, route, status, duration, edit id, task", async () => {
+    const ok = await postEdit(sys.httpUrl, { image: png, instruction: "make the circle blue", task: "local", steps: "2" });
+    assert.equal(ok.status, 200);
+    const id = ok.headers.get("x-edit-id")!;
+    const slow = await postEdit(sys.httpUrl, { image: png, instruction: "make the circle blue", task: "remove", timeout_ms: "1" });
+    assert.equal(slow.status, 504);
+    await expectError(await postEdit(sys.httpUrl, { image: png, instruction: "x", steps: "0" }), 400, "invalid_argument");
+    const requests = () => gatewayLines.filter((l) => / info gateway: request /.test(l));
+    await waitFor(() => requests().some((l) => l.includes("status=504")), { timeoutMs: 5000, description: "the 504's log line" });
+    assert.ok(requests().some((l) => l.includes(`edit_id=${id}`) && l.includes("task=local") && l.includes("status=200") && /duration_ms=\d/.test(l)), "the 200's line");
+    assert.ok(requests().some((l) => l.includes("method=POST route=/v1/edits status=504") && /edit_id=[0-9a-f-]{36}/.test(l)), "the 504's line names its edit");
+    assert.ok(requests().some((l) => l.includes("method=POST route=/v1/edits status=400")), "the 400's line");
+    assert.ok(requests().some((l) => l.includes("method=GET route=/v1/edits status=405")), "the 405's line");
+    assert.ok(requests().some((l) => l.includes("route=(unknown) status=404")), "the 404's line");
   });
 
   test("after all of that the system still edits", async () => {
-    const res = await postEdit(sys.httpUrl, { image: png, instruction: "make the circle blue", steps: "2" });
+    const res = await postEdit(sys.httpUrl, { image: png, instruction: "make the circle blue", task: "local", steps: "2" });
     assert.equal(res.status, 200);
   });
 });

@@ -6,11 +6,11 @@ import sharp from "sharp";
 import { connect, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { launchSystem, type RunningSystem } from "@emuedit/launcher";
 import { loadModelPackage } from "@emuedit/model-package";
-import { createInProcessPipeline } from "@emuedit/pipeline";
+import { createInProcessPipeline } from "@emuedit/stages";
 import { openTaskRegistry } from "@emuedit/nats";
 import { createClient, EditorService } from "@emuedit/proto";
 import { freePort, waitFor } from "@emuedit/testing";
-import { errorBody, FIXTURE_MODEL, postEdit, sceneBytes } from "./helpers.js";
+import { ACCEPT_ANY_TASK, errorBody, FIXTURE_MODEL, postEdit, sceneBytes } from "./helpers.js";
 
 const STEPS = "4";
 // Long enough that a 400 ms deadline always passes mid-loop: warm, the fixture takes ~2 ms a step
@@ -29,7 +29,7 @@ before(async () => {
     modelDir: FIXTURE_MODEL,
     privateNats: true,
     onLine: (service, line) => void (service === "gateway" && gatewayLines.push(line)),
-    env: { EMUEDIT_GATEWAY_METRICS_PORT: String(metricsPort), EMUEDIT_MAX_STEPS: String(DEADLINE_STEPS) },
+    env: { ...ACCEPT_ANY_TASK, EMUEDIT_GATEWAY_METRICS_PORT: String(metricsPort), EMUEDIT_MAX_STEPS: String(DEADLINE_STEPS) },
   });
   nc = await connect({ servers: sys.natsUrl });
 });
@@ -110,10 +110,7 @@ describe("edit api", () => {
         image: { width: input.width, height: input.height, data: new Uint8Array(input.data) },
         instruction: "make the circle green",
         task: "local",
-        steps: Number(STEPS),
-        guidanceScale: pkg.defaults.guidanceScale,
-        imageGuidanceScale: pkg.defaults.imageGuidanceScale,
-        seed: 99,
+        sampling: { steps: Number(STEPS), guidanceScale: pkg.defaults.guidanceScale, imageGuidanceScale: pkg.defaults.imageGuidanceScale, seed: 99 },
       });
       assert.deepEqual([out.image.width, out.image.height], [remote.width, remote.height]);
       assert.ok(Buffer.from(out.image.data).equals(remote.data), "identical pixels");

@@ -4,12 +4,12 @@ import assert from "node:assert/strict";
 import { launchSystem, type RunningSystem } from "@emuedit/launcher";
 import { waitFor } from "@emuedit/testing";
 import { createClient, EditorService } from "@emuedit/proto";
-import { errorBody, FIXTURE_MODEL, postEdit, sceneBytes } from "./helpers.js";
+import { ACCEPT_ANY_TASK, errorBody, FIXTURE_MODEL, postEdit, sceneBytes } from "./helpers.js";
 
 let sys: RunningSystem;
 
 before(async () => {
-  sys = await launchSystem({ modelDir: FIXTURE_MODEL, privateNats: true, onLine: () => undefined });
+  sys = await launchSystem({ modelDir: FIXTURE_MODEL, privateNats: true, onLine: () => undefined, env: ACCEPT_ANY_TASK });
 });
 
 after(async () => {

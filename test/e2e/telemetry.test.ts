@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { launchSystem, type RunningSystem } from "@emuedit/launcher";
 import { waitFor } from "@emuedit/testing";
 import { startOtlpCollector } from "./otlp-collector.js";
-import { FIXTURE_MODEL, postEdit, sceneBytes } from "./helpers.js";
+import { ACCEPT_ANY_TASK, FIXTURE_MODEL, postEdit, sceneBytes } from "./helpers.js";
 
 let sys: RunningSystem;
 let collector: Awaited<ReturnType<typeof startOtlpCollector>>;
@@ -16,7 +16,7 @@ before(async () => {
     modelDir: FIXTURE_MODEL,
     privateNats: true,
     onLine: () => undefined,
-    env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: "100" },
+    env: { ...ACCEPT_ANY_TASK, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: "100" },
   });
 });
 

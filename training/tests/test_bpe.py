@@ -6,12 +6,20 @@ import unittest
 from training import bpe
 from training import tasks as T
 
-CLIP_MERGES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "fixtures", "clip", "bpe_simple_vocab_16e6.txt.gz")
+# OpenAI CLIP's vocabulary, kept in the repository beside the TypeScript tokenizer's tests
+# (MIT, see the LICENSE and README.md in that folder).
+CLIP_MERGES = os.path.join(
+    os.path.dirname(__file__), "..", "..", "packages", "tokenizer", "test", "fixtures", "clip", "bpe_simple_vocab_16e6.txt.gz"
+)
 
 
 class ClipAlgorithm(unittest.TestCase):
-    @unittest.skipUnless(os.path.exists(CLIP_MERGES), "real CLIP vocabulary not present")
     def test_real_clip_vocab_gives_clip_ids(self):
+        self.assertTrue(
+            os.path.exists(CLIP_MERGES),
+            f"CLIP vocabulary missing: {os.path.normpath(CLIP_MERGES)} is part of the repository "
+            "(packages/tokenizer/test/fixtures/clip/bpe_simple_vocab_16e6.txt.gz); restore it from git",
+        )
         with gzip.open(CLIP_MERGES, "rt", encoding="utf-8") as f:
             lines = f.read().split("\n")
         merges = [tuple(l.split()) for l in lines[1:49152 - 256 - 2 + 1]]

@@ -1,4 +1,7 @@
-"""Node-side tools: registering a learned task in NATS KV, and the ONNX in-process pipeline eval."""
+"""Node-side tools: registering a learned task in NATS KV, and the ONNX in-process pipeline eval.
+
+Both need what `pnpm test` has anyway (`pnpm install`'s node_modules and nats-server); they fail,
+saying what is missing, rather than skip."""
 import json
 import os
 import shutil
@@ -11,10 +14,13 @@ import unittest
 from training import invert, pipeline_eval
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-NATS = shutil.which("nats-server")
-HAVE_NATS_JS = os.path.isdir(os.path.join(ROOT, "packages", "cli", "node_modules", "@emuedit", "nats"))
-HAVE_PIPELINE = os.path.exists(os.path.join(ROOT, "packages", "pipeline", "src", "index.ts"))
+NATS = shutil.which("nats-server") or ("/usr/sbin/nats-server" if os.access("/usr/sbin/nats-server", os.X_OK) else None)
 FIXTURE = os.path.join(ROOT, "models", "fixture-tiny")
+
+
+def require_node_side(test: unittest.TestCase) -> None:
+    test.assertTrue(shutil.which("node"), "node is not on PATH")
+    test.assertTrue(os.path.isdir(os.path.join(ROOT, "node_modules", "@emuedit", "stages")), "run `pnpm install` first")
 
 
 def free_port() -> int:
@@ -24,8 +30,9 @@ def free_port() -> int:
 
 
 class Register(unittest.TestCase):
-    @unittest.skipUnless(NATS and HAVE_NATS_JS and shutil.which("node"), "nats-server or the CLI's node_modules missing")
     def test_learned_task_lands_in_the_registry_bucket(self):
+        require_node_side(self)
+        self.assertTrue(NATS, "nats-server is not installed (apt-get install -y nats-server)")
         port = free_port()
         with tempfile.TemporaryDirectory() as d:
             srv = subprocess.Popen([NATS, "-js", "-a", "127.0.0.1", "-p", str(port), "-sd", d],
@@ -53,8 +60,8 @@ class Register(unittest.TestCase):
 
 
 class PipelineEval(unittest.TestCase):
-    @unittest.skipUnless(HAVE_PIPELINE and os.path.isdir(FIXTURE), "packages/pipeline or models/fixture-tiny missing")
     def test_fixture_edits_run_through_the_onnx_pipeline(self):
+        require_node_side(self)
         res = pipeline_eval.run(FIXTURE, per_task=1, predict_task=True)
         self.assertEqual(res["edits"], 16)
         self.assertEqual(set(res["per_task"]), set(pipeline_eval.T.TASK_NAMES))

@@ -6,7 +6,7 @@
 // out.json: {"outputs": [{"image": base64, "task": string|null, "ms": number}]}
 import { readFileSync, writeFileSync } from "node:fs";
 import { loadModelPackage } from "@emuedit/model-package";
-import { createInProcessPipeline } from "@emuedit/pipeline";
+import { createInProcessPipeline } from "@emuedit/stages";
 
 interface Case {
   image: string;
@@ -24,7 +24,7 @@ const [pkgDir, casesPath, outPath] = process.argv.slice(2);
 if (!pkgDir || !casesPath || !outPath) throw new Error("usage: pipeline_eval.ts <package-dir> <cases.json> <out.json>");
 const { cases } = JSON.parse(readFileSync(casesPath, "utf8")) as { cases: Case[] };
 const pkg = await loadModelPackage(pkgDir);
-const pipeline = await createInProcessPipeline(pkg, { workers: 1, intraOpThreads: 2 });
+const pipeline = await createInProcessPipeline(pkg, { pools: { workers: 1, intraOpThreads: 2 } });
 const outputs: Array<{ image: string; task: string | null; ms: number }> = [];
 try {
   let i = 0;
@@ -35,10 +35,7 @@ try {
       image: { width: c.width, height: c.height, data: new Uint8Array(Buffer.from(c.image, "base64")) },
       instruction: c.instruction,
       ...(c.task === undefined ? {} : { task: c.task }),
-      steps: c.steps,
-      guidanceScale: c.guidanceScale,
-      imageGuidanceScale: c.imageGuidanceScale,
-      seed: c.seed,
+      sampling: { steps: c.steps, guidanceScale: c.guidanceScale, imageGuidanceScale: c.imageGuidanceScale, seed: c.seed },
     });
     outputs.push({ image: Buffer.from(r.image.data).toString("base64"), task: r.task?.task.name ?? null, ms: performance.now() - t0 });
   }

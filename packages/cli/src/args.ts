@@ -133,7 +133,8 @@ function parseEdit(args: readonly string[], env: Env): EditCommand | HelpCommand
     instruction,
     output,
     task: values.task?.trim() ?? "",
-    steps: optional(values.steps, (v) => integer("--steps", v, 1, 1000)),
+    // Only the server knows its limit (EMUEDIT_MAX_STEPS); it answers a step count over it with the range.
+    steps: optional(values.steps, (v) => integer("--steps", v, 1, 2 ** 32 - 1)),
     seed: optional(values.seed, (v) => integer("--seed", v, 0, 2 ** 32 - 1)),
     guidanceScale: optional(values.guidance, (v) => nonNegative("--guidance", v)),
     imageGuidanceScale: optional(values["image-guidance"], (v) => nonNegative("--image-guidance", v)),

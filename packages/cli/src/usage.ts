@@ -10,7 +10,8 @@ showing denoising progress on stderr, and writes the result to <output>.
 Options:
   -o, --output <file>       where to write the result (required)
   --task <name>             task to apply (see "emuedit tasks"); default: predicted
-  --steps <n>               denoising steps (1-1000); default: the model's
+  --steps <n>               denoising steps (>= 1, at most the server's EMUEDIT_MAX_STEPS,
+                            150 by default); default: the model's
   --seed <n>                noise seed (0-4294967295); default: chosen by the server
   --guidance <g>            text guidance scale; default: the model's
   --image-guidance <g>      image guidance scale; default: the model's

@@ -10,6 +10,7 @@ import { ExitCode, main } from "../src/index.js";
 import { Capture, makePng } from "./fixtures.js";
 import { startFakeGateway } from "./fake-gateway.js";
 import type { FakeGateway } from "./fake-gateway.js";
+import { freePort } from "@emuedit/testing";
 
 const BIN = fileURLToPath(new URL("../bin/emuedit.mjs", import.meta.url));
 
@@ -89,16 +90,6 @@ describe("edit (against a fake gateway on 127.0.0.1)", () => {
     assert.equal(existsSync(out), false);
   });
 
-  test("edit - an unreachable server exits 1 (UNAVAILABLE)", async () => {
-    const closed = await startFakeGateway();
-    closed.stop();
-    const stderr = new Capture();
-    const code = await main(["edit", input, "x", "-o", join(dir, "u.png"), "--server", closed.address, "--timeout-ms", "3000"],
-      { stdout: new Capture(), stderr });
-    assert.equal(code, ExitCode.failure);
-    assert.match(stderr.text, /^emuedit: server error: (UNAVAILABLE|DEADLINE_EXCEEDED): /);
-  });
-
   test("edit - a missing input file is a usage error (2)", async () => {
     const stderr = new Capture();
     const code = await main(["edit", join(dir, "missing.png"), "x", "-o", join(dir, "m.png"), "--server", gateway.address],
@@ -151,5 +142,26 @@ describe("edit (against a fake gateway on 127.0.0.1)", () => {
       const child = execFile(process.execPath, [BIN, "edit"], () => resolve(child.exitCode));
     });
     assert.equal(code, 2);
+  });
+});
+
+describe("edit without a server", () => {
+  test("edit - nothing listening: exits 1 saying so and how to start the system, without resolver noise", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "emuedit-cli-"));
+    try {
+      const input = join(dir, "in.png");
+      await writeFile(input, makePng(2, 2));
+      const port = await freePort();
+      const stdout = new Capture();
+      const stderr = new Capture();
+      const code = await main(["edit", input, "x", "-o", join(dir, "out.png"), "--server", `127.0.0.1:${port}`, "--timeout-ms", "5000"], { stdout, stderr });
+      assert.equal(code, ExitCode.failure);
+      assert.match(stderr.text, new RegExp(`cannot reach the emuedit gateway at 127\\.0\\.0\\.1:${port} \\(.*ECONNREFUSED`));
+      assert.match(stderr.text, /pnpm start/);
+      assert.doesNotMatch(stderr.text, /Resolution note/);
+      assert.equal(existsSync(join(dir, "out.png")), false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,7 +3,10 @@
 // the "edited" image, reporting honest progress for the requested number of steps.
 
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import { EditorService, addService, grpcChannelOptions, invalidArgument, notFound } from "@emuedit/proto";
+import { EditorService, GrpcError, GrpcStatus, addService, grpcChannelOptions } from "@emuedit/proto";
+
+const invalidArgument = (details: string) => new GrpcError(GrpcStatus.INVALID_ARGUMENT, details);
+const notFound = (details: string) => new GrpcError(GrpcStatus.NOT_FOUND, details);
 import type { EditRequest } from "@emuedit/proto";
 
 export const FAKE_TASKS = [

@@ -1,30 +1,31 @@
-// One class per failure kind; all extend ImagingError so callers can catch the family.
-// `code` is stable (snake_case) and is what the gateway maps to an HTTP status / gRPC code:
-//   invalid_image -> 400, unsupported_image_format -> 415, image_too_large -> 413,
-//   empty_image -> 400, the rest are caller bugs or configuration errors (500).
+// One class per failure kind; all extend ImagingError so callers can catch the family. Each
+// carries its Status and a stable public code: invalid_image, unsupported_image_format and
+// empty_image are the client's to fix (400), image_too_large is 413, the rest are caller bugs
+// or configuration errors (500).
+import { EmueditError, Status } from "@emuedit/errors";
 
-export class ImagingError extends Error {
+export class ImagingError extends EmueditError {
   override name = "ImagingError";
-  readonly code: string = "imaging_error";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(message: string, options?: { cause?: unknown }, status: Status = Status.Internal, code = "imaging_error") {
+    super(status, message, { ...options, code });
   }
 }
 
 /** Not an image, truncated, or corrupt. */
 export class ImageDecodeError extends ImagingError {
   override name = "ImageDecodeError";
-  override readonly code = "invalid_image";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options, Status.InvalidArgument, "invalid_image");
+  }
 }
 
 /** A recognised image format that is not accepted (input) or not producible (output). */
 export class ImageFormatError extends ImagingError {
   override name = "ImageFormatError";
-  override readonly code = "unsupported_image_format";
   /** The detected or requested format, e.g. "svg", "bmp"; "" when unknown. */
   readonly format: string;
   constructor(message: string, format: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, options, Status.InvalidArgument, "unsupported_image_format");
     this.format = format;
   }
 }
@@ -32,7 +33,6 @@ export class ImageFormatError extends ImagingError {
 /** Body over `maxInputBytes`, or declared pixel count over `maxInputPixels` (bomb guard). */
 export class ImageTooLargeError extends ImagingError {
   override name = "ImageTooLargeError";
-  override readonly code = "image_too_large";
   readonly limitKind: "bytes" | "pixels";
   readonly limit: number;
   /** Observed size in the unit of `limitKind`; undefined when the decoder refused before telling. */
@@ -42,7 +42,7 @@ export class ImageTooLargeError extends ImagingError {
     details: { limitKind: "bytes" | "pixels"; limit: number; actual?: number },
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(message, options, Status.PayloadTooLarge, "image_too_large");
     this.limitKind = details.limitKind;
     this.limit = details.limit;
     this.actual = details.actual;
@@ -52,23 +52,31 @@ export class ImageTooLargeError extends ImagingError {
 /** Zero-byte body, or an image with a zero width or height. */
 export class ImageEmptyError extends ImagingError {
   override name = "ImageEmptyError";
-  override readonly code = "empty_image";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options, Status.InvalidArgument, "empty_image");
+  }
 }
 
 /** Pixel buffer length disagrees with its stated dimensions, or two images differ in size. */
 export class ImageShapeError extends ImagingError {
   override name = "ImageShapeError";
-  override readonly code = "image_shape_mismatch";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options, Status.Internal, "image_shape_mismatch");
+  }
 }
 
 /** Bad size, policy or option argument (non-integer, out of range, ...): a caller bug. */
 export class ImageArgumentError extends ImagingError {
   override name = "ImageArgumentError";
-  override readonly code = "invalid_image_argument";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options, Status.Internal, "invalid_image_argument");
+  }
 }
 
 /** sharp failed to encode (should not happen for valid RGB input). */
 export class ImageEncodeError extends ImagingError {
   override name = "ImageEncodeError";
-  override readonly code = "encode_failed";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options, Status.Internal, "encode_failed");
+  }
 }

@@ -5,13 +5,18 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect } from "@nats-io/transport-node";
 import { checkHealth } from "@emuedit/proto";
-import { freePort, startNatsServer, waitFor, type NatsServerHandle } from "@emuedit/testing";
+import { startNatsServer, type NatsServerHandle } from "./nats-server.js";
+import { freePort } from "./net.js";
+import { waitFor } from "./wait-for.js";
 import { spawnService, type ServiceProcess } from "./service-process.js";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
 export const SERVICE_NAMES = ["text-encoder", "vae", "unet", "gateway"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** Who stops before whom: callers before the services they call. */
+const STOP_ORDER: readonly (readonly ServiceName[])[] = [["gateway"], ["text-encoder", "vae", "unet"]];
 
 export interface LaunchOptions {
   /** Model package folder; default: the services' own default (EMUEDIT_MODEL_DIR or models/...). */
@@ -39,6 +44,7 @@ export interface RunningSystem {
   readonly httpUrl: string;
   readonly grpcAddress: string;
   readonly natsUrl: string;
+  /** True when this launcher started its own nats-server; false when it reused one that answered. */
   readonly natsStartedHere: boolean;
   /** The nats-server this launcher started (fault tests kill and restart it), or null. */
   readonly natsServer: NatsServerHandle | null;
@@ -47,9 +53,17 @@ export interface RunningSystem {
   /** Kills one service (fault injection); restart() brings it back on the same port. */
   kill(name: ServiceName, sig?: NodeJS.Signals): Promise<void>;
   restart(name: ServiceName): Promise<void>;
-  /** SIGTERM to every service, waits for them, stops our own nats-server. */
-  stop(): Promise<void>;
+  /**
+   * Stops in dependency order: the gateway first (it drains, finishing edits in flight, while
+   * the model services still answer), then the three model services, then our own nats-server.
+   * Resolves with each process's exit code (0 when it drained cleanly), "nats" included when
+   * this launcher started it.
+   */
+  stop(): Promise<Partial<Record<ServiceName | "nats", number | string>>>;
 }
+
+/** How long a service may take to drain after SIGTERM before it is killed. */
+const STOP_TIMEOUT_MS = 20_000;
 
 async function natsAnswers(url: string): Promise<boolean> {
   try {
@@ -89,6 +103,8 @@ export async function launchSystem(opts: LaunchOptions = {}): Promise<RunningSys
     unet: `${host}:${ports.unet}`,
   };
   const env: NodeJS.ProcessEnv = {
+    // No load balancer to move away from: the gateway is stopped before the services it calls.
+    EMUEDIT_SHUTDOWN_DELAY_MS: "0",
     ...process.env,
     ...(opts.modelDir ? { EMUEDIT_MODEL_DIR: opts.modelDir } : {}),
     NATS_URL: natsUrl,
@@ -133,12 +149,21 @@ export async function launchSystem(opts: LaunchOptions = {}): Promise<RunningSys
       await waitReady(name, processes[name]);
     },
     async stop() {
-      for (const p of Object.values(processes)) p.signal("SIGTERM");
-      const all = Promise.all(Object.values(processes).map((p) => p.exited));
-      const timer = setTimeout(() => Object.values(processes).forEach((p) => p.signal("SIGKILL")), 20_000);
-      await all;
-      clearTimeout(timer);
-      await nats?.stop();
+      const codes: Partial<Record<ServiceName | "nats", number | string>> = {};
+      for (const group of STOP_ORDER) {
+        await Promise.all(
+          group.map(async (name) => {
+            const proc = processes[name];
+            proc.signal("SIGTERM");
+            const timer = setTimeout(() => proc.signal("SIGKILL"), STOP_TIMEOUT_MS);
+            codes[name] = await proc.exited;
+            clearTimeout(timer);
+          }),
+        );
+      }
+      const natsCode = await nats?.stop();
+      if (natsCode !== undefined && natsCode !== null) codes.nats = natsCode;
+      return codes;
     },
   };
 

@@ -2,12 +2,14 @@
 // Every message starts with the offending file's path and says what is wrong with it, so a
 // service that fails to start prints something a person can act on.
 
-export class ModelPackageError extends Error {
+import { EmueditError, Status } from "@emuedit/errors";
+
+export class ModelPackageError extends EmueditError {
   override name = "ModelPackageError";
   /** Absolute path of the file (or folder) the problem is in. */
   readonly file: string;
   constructor(file: string, problem: string, options?: { cause?: unknown }) {
-    super(`${file}: ${problem}`, options);
+    super(Status.Internal, `${file}: ${problem}`, options);
     this.file = file;
   }
 }

@@ -1,6 +1,7 @@
 // Public surface of @emuedit/model-package: load and check a model package folder
-// (DESIGN.md section 3), and read ONNX graph I/O without loading weights.
+// (docs/model-package.md), and read ONNX graph I/O without loading weights.
 export { loadModelPackage, KNOWN_SCHEDULERS } from "./load-model-package.js";
+export { fixedImageSize } from "./image-size.js";
 export { DIFFUSERS_DEFAULTS } from "./package-settings.js";
 export { readOnnxMetadata } from "./onnx-metadata.js";
 export type { OnnxDim, OnnxValueInfo, OnnxMetadata } from "./onnx-metadata.js";

@@ -3,12 +3,16 @@
 // `WireCursor` decodes a small message held in memory; `FileFields` walks the fields of a message
 // inside a file with positional reads, so multi-GB initializers are skipped, never read.
 import type { FileHandle } from "node:fs/promises";
+import { EmueditError, Status } from "@emuedit/errors";
 
 export const WireType = { varint: 0, fixed64: 1, bytes: 2, startGroup: 3, endGroup: 4, fixed32: 5 } as const;
 export type WireType = (typeof WireType)[keyof typeof WireType];
 
-export class WireFormatError extends Error {
+export class WireFormatError extends EmueditError {
   override name = "WireFormatError";
+  constructor(message: string) {
+    super(Status.Internal, message);
+  }
 }
 
 /** One field of a message: `start`/`end` bound the value bytes (for varints, the varint itself). */

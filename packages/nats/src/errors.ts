@@ -1,42 +1,51 @@
 /** Errors raised by @emuedit/nats. One class per failure kind; `cause` carries the NATS error. */
+import { EmueditError, Status } from "@emuedit/errors";
+
+/** Base of this package's errors: internal unless a request named the thing at fault. */
+export class NatsAdapterError extends EmueditError {
+  override name = "NatsAdapterError";
+  constructor(message: string, options?: { cause?: unknown }, status: Status = Status.Internal) {
+    super(status, message, options);
+  }
+}
 
 /** An edit id that cannot name a NATS subject token: must match [A-Za-z0-9_-]{1,64}. */
-export class InvalidEditIdError extends Error {
+export class InvalidEditIdError extends NatsAdapterError {
   override name = "InvalidEditIdError";
   constructor(editId: string, options?: { cause?: unknown }) {
-    super(`invalid edit id ${JSON.stringify(editId)}: expected 1-64 characters of [A-Za-z0-9_-]`, options);
+    super(`invalid edit id ${JSON.stringify(editId)}: expected 1-64 characters of [A-Za-z0-9_-]`, options, Status.InvalidArgument);
   }
 }
 
 /** A task name that cannot be a KV key: must match [a-z0-9_-]+. */
-export class InvalidTaskNameError extends Error {
+export class InvalidTaskNameError extends NatsAdapterError {
   override name = "InvalidTaskNameError";
   constructor(name: string, options?: { cause?: unknown }) {
-    super(`invalid task name ${JSON.stringify(name)}: expected one or more of [a-z0-9_-]`, options);
+    super(`invalid task name ${JSON.stringify(name)}: expected one or more of [a-z0-9_-]`, options, Status.InvalidArgument);
   }
 }
 
 /** A latent to publish is inconsistent (step range, state tensor sizes, seed...). */
-export class LatentPublishArgumentError extends Error {
+export class LatentPublishArgumentError extends NatsAdapterError {
   override name = "LatentPublishArgumentError";
 }
 
 /** JetStream or the object store refused a latent publish (stream missing, timeout...). */
-export class LatentPublishError extends Error {
+export class LatentPublishError extends NatsAdapterError {
   override name = "LatentPublishError";
 }
 
 /** A latent message whose headers or payload do not follow the documented layout. */
-export class CheckpointFormatError extends Error {
+export class CheckpointFormatError extends NatsAdapterError {
   override name = "CheckpointFormatError";
 }
 
 /** A reference message names an object that is no longer in the object store. */
-export class LatentObjectMissingError extends Error {
+export class LatentObjectMissingError extends NatsAdapterError {
   override name = "LatentObjectMissingError";
 }
 
 /** A task registry value that is not a valid TaskEntry JSON document. */
-export class TaskEntryFormatError extends Error {
+export class TaskEntryFormatError extends NatsAdapterError {
   override name = "TaskEntryFormatError";
 }

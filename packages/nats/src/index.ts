@@ -1,4 +1,5 @@
 export {
+  NatsAdapterError,
   CheckpointFormatError,
   InvalidEditIdError,
   InvalidTaskNameError,

@@ -90,7 +90,6 @@ export function encodeLatent(input: LatentPublishInput): { headers: Record<strin
     throw new LatentPublishArgumentError(`step must be an integer in [1, ${totalSteps}], got ${step}`);
   }
   if (!Number.isFinite(timestep)) throw new LatentPublishArgumentError(`timestep must be finite, got ${timestep}`);
-  if (!isUint(seed, 0xffff_ffff)) throw new LatentPublishArgumentError(`seed must be a uint32, got ${seed}`);
   const n = shapeSize(latent.shape);
   const latentBytes = n * itemSize(latent.dtype);
   if (latent.data.byteLength !== latentBytes) {

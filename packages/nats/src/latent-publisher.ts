@@ -24,6 +24,13 @@ export interface LatentPublishResult {
 
 export interface LatentPublisher {
   publish(input: LatentPublishInput): Promise<LatentPublishResult>;
+  /**
+   * The edit is over (finished, failed or aborted): forget its object bookkeeping. Its newest
+   * objects stay in the store for a resume until the bucket's TTL removes them.
+   */
+  release(editId: string): void;
+  /** Edits whose objects are being tracked (0 when no edit runs). */
+  readonly trackedEdits: number;
 }
 
 /** Bytes the NATS protocol adds for headers: "NATS/1.0\r\n" + "K: V\r\n"... + "\r\n". */
@@ -76,6 +83,10 @@ export function createLatentPublisher(nc: NatsConnection, options: LatentPublish
   }
 
   return {
+    release: (editId) => void liveObjects.delete(editId),
+    get trackedEdits() {
+      return liveObjects.size;
+    },
     async publish(input) {
       const subject = latentSubject(input.editId);
       const { headers, payload } = encodeLatent(input);

@@ -78,6 +78,18 @@ describe("latents over max payload", () => {
     assert.deepEqual(received.at(-1)?.latent.data, latentOf(4).data);
   });
 
+  test("object store - an edit that stops early is released: nothing of it stays tracked, its checkpoint stays", async () => {
+    const publisher = createLatentPublisher(nc);
+    const publish = (step: number) =>
+      publisher.publish({ editId: "cut", step, totalSteps: 10, timestep: step, latent: latentOf(step), schedulerState: stateOf(step), seed: 5 });
+    await publish(1);
+    await publish(2);
+    assert.equal(publisher.trackedEdits, 1, "an edit mid-run is tracked");
+    publisher.release("cut");
+    assert.equal(publisher.trackedEdits, 0, "an aborted edit leaves no entry behind");
+    assert.equal((await readCheckpoint(jetstream(nc), "cut"))?.step, 2, "its checkpoint is still there to resume from");
+  });
+
   test("object store - a small latent on the same server stays inline", async () => {
     const latent = hostTensor("float32", [1, 4, 8, 8], new Float32Array(256).fill(1));
     const result = await createLatentPublisher(nc).publish({ editId: "small", step: 1, totalSteps: 1, timestep: 1, latent, seed: 0 });

@@ -1,10 +1,11 @@
 // One class per failure kind; all extend SessionError. Messages start with the pool's name
 // (the model, e.g. "unet") so a service log line says which model failed.
+import { EmueditError, Status } from "@emuedit/errors";
 
-export class SessionError extends Error {
+export class SessionError extends EmueditError {
   override name = "SessionError";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(message: string, options?: { cause?: unknown }, status: Status = Status.Internal) {
+    super(status, message, options);
   }
 }
 
@@ -26,9 +27,15 @@ export class SessionWorkerError extends SessionError {
 /** `maxQueue` requests are already waiting; the caller should shed load or retry later. */
 export class SessionQueueFullError extends SessionError {
   override name = "SessionQueueFullError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options, Status.ResourceExhausted);
+  }
 }
 
 /** run() after close() started. */
 export class SessionClosedError extends SessionError {
   override name = "SessionClosedError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options, Status.Unavailable);
+  }
 }

@@ -20,6 +20,14 @@ const BOOTSTRAP = new URL("./worker-bootstrap.mjs", import.meta.url);
 /** How long close() waits for a worker to release its session before terminating it. */
 const CLOSE_GRACE_MS = 5000;
 
+/** Worker threads of this process that have not exited yet (each holds a model's memory). */
+let running = 0;
+
+/** Session worker threads alive in this process: a pool that failed or closed leaves none behind. */
+export function liveSessionWorkers(): number {
+  return running;
+}
+
 export class SessionWorker {
   readonly loaded: Promise<void>;
   ready = false;
@@ -57,7 +65,13 @@ export class SessionWorker {
     // A rejected `loaded` nobody awaits (a replacement that fails) must not crash the process.
     this.loaded.catch(() => {});
     this.worker = new Worker(BOOTSTRAP, { workerData: init, name: `${init.name}-${index}` });
-    this.exitedPromise = new Promise((resolve) => this.worker.once("exit", () => resolve()));
+    running++;
+    this.exitedPromise = new Promise((resolve) =>
+      this.worker.once("exit", () => {
+        running--;
+        resolve();
+      }),
+    );
     this.worker.on("message", (m: FromWorker) => this.handle(m));
     this.worker.on("error", (err) => (this.lastError = err));
     this.worker.on("exit", (code) => this.exited(code));
@@ -91,6 +105,7 @@ export class SessionWorker {
   async terminate(): Promise<void> {
     this.intentional = true;
     await this.worker.terminate();
+    await this.exitedPromise;
   }
 
   /** Test hook: makes the thread die of an uncaught exception when its next run starts. */

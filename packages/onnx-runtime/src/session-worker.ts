@@ -4,7 +4,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
 import { InferenceSession, type Tensor as OrtTensor } from "onnxruntime-node";
-import { fromOrtTensor, toOrtTensor, type HostTensor } from "@emuedit/tensors";
+import type { HostTensor } from "@emuedit/tensors";
+import { fromOrtTensor, toOrtTensor } from "./ort-tensor.js";
 import { transferList, warmupFeeds } from "./feeds.js";
 import type { FromWorker, IoMetadata, ToWorker, WorkerInit } from "./protocol.js";
 

@@ -1,7 +1,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { InferenceSession } from "onnxruntime-node";
-import { fromOrtTensor, toOrtTensor, type HostTensor } from "@emuedit/tensors";
+import type { HostTensor } from "@emuedit/tensors";
+import { fromOrtTensor, toOrtTensor } from "../src/ort-tensor.js";
 import {
   SessionClosedError,
   SessionLoadError,

@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { InferenceSession } from "onnxruntime-node";
-import { toOrtTensor } from "@emuedit/tensors";
+import { toOrtTensor } from "../src/ort-tensor.js";
 import { SessionWorkerError, createSessionPool } from "../src/index.js";
 import { crashWorkerForTest } from "../src/session-pool.js";
 import { fixtureModel, unetFeeds } from "./helpers/fixture.js";

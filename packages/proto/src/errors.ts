@@ -1,54 +1,78 @@
-// gRPC status errors. A GrpcError thrown by a handler (see grpc-adapter.ts) becomes that status
-// at the client; the client rejects with a GrpcError carrying the received code and details.
-import { Metadata, status as Status } from "@grpc/grpc-js";
+// gRPC status errors on both sides of a call. A server handler throws any EmueditError; the
+// adapter sends its Status as the gRPC code (the one table in @emuedit/errors) and its public
+// code as trailing metadata. A client receives a GrpcError: an EmueditError whose Status is read
+// back from the gRPC code, so callers handle remote and local failures alike.
+import { Metadata, status as GrpcStatus } from "@grpc/grpc-js";
+import { EmueditError, GRPC_CODE, Status, statusFromGrpcCode } from "@emuedit/errors";
 
-export { Status as GrpcStatus };
+export { GrpcStatus };
 
-export class GrpcError extends Error {
+/** Trailing metadata that carries an error's public code (e.g. "unknown_task") across a call. */
+export const ERROR_CODE_METADATA = "emuedit-error-code";
+
+export class GrpcError extends EmueditError {
   override name = "GrpcError";
   /** gRPC status code (GrpcStatus.*). */
-  readonly code: Status;
+  readonly grpcCode: GrpcStatus;
   /** The status message as sent on the wire (grpc-message), without the code prefix. */
-  readonly details: string;
+  readonly grpcDetails: string;
   /** Trailing metadata: received (client side) or to send (server side). */
   readonly metadata: Metadata | undefined;
 
-  constructor(code: Status, details: string, options: { metadata?: Metadata; cause?: unknown } = {}) {
-    super(`${Status[code] ?? code}: ${details}`, { cause: options.cause });
-    this.code = code;
-    this.details = details;
+  constructor(grpcCode: GrpcStatus, details: string, options: { metadata?: Metadata; cause?: unknown } = {}) {
+    const sentCode = options.metadata?.get(ERROR_CODE_METADATA)[0];
+    super(statusFromGrpcCode(grpcCode), `${GrpcStatus[grpcCode] ?? grpcCode}: ${details}`, {
+      ...(typeof sentCode === "string" && /^[a-z_]{1,64}$/.test(sentCode) ? { code: sentCode } : {}),
+      cause: options.cause,
+    });
+    this.grpcCode = grpcCode;
+    this.grpcDetails = details;
     this.metadata = options.metadata;
   }
 }
 
-export const invalidArgument = (details: string, cause?: unknown) => new GrpcError(Status.INVALID_ARGUMENT, details, { cause });
-export const notFound = (details: string, cause?: unknown) => new GrpcError(Status.NOT_FOUND, details, { cause });
-export const failedPrecondition = (details: string, cause?: unknown) => new GrpcError(Status.FAILED_PRECONDITION, details, { cause });
-export const resourceExhausted = (details: string, cause?: unknown) => new GrpcError(Status.RESOURCE_EXHAUSTED, details, { cause });
-export const unavailable = (details: string, cause?: unknown) => new GrpcError(Status.UNAVAILABLE, details, { cause });
-export const deadlineExceeded = (details: string, cause?: unknown) => new GrpcError(Status.DEADLINE_EXCEEDED, details, { cause });
-export const cancelled = (details: string, cause?: unknown) => new GrpcError(Status.CANCELLED, details, { cause });
-export const unimplemented = (details: string, cause?: unknown) => new GrpcError(Status.UNIMPLEMENTED, details, { cause });
-export const internal = (details: string, cause?: unknown) => new GrpcError(Status.INTERNAL, details, { cause });
+export const deadlineExceeded = (details: string, cause?: unknown) => new GrpcError(GrpcStatus.DEADLINE_EXCEEDED, details, { cause });
+export const cancelled = (details: string, cause?: unknown) => new GrpcError(GrpcStatus.CANCELLED, details, { cause });
 
-/** What a handler's throw becomes on the wire: GrpcError as is, anything else INTERNAL with its message (no stack). */
-export function toStatusObject(err: unknown): { code: Status; details: string; metadata: Metadata } {
-  if (err instanceof GrpcError) {
-    return { code: err.code, details: err.details, metadata: err.metadata ?? new Metadata() };
+/**
+ * What a handler's throw becomes on the wire. A call whose own deadline or cancel aborted it
+ * answers with that (the handler's error is only its consequence); a GrpcError keeps its code;
+ * an EmueditError maps by Status; anything else is INTERNAL with its message (no stack).
+ */
+export function toStatusObject(err: unknown, signal?: AbortSignal): { code: GrpcStatus; details: string; metadata: Metadata } {
+  if (signal?.aborted && signal.reason instanceof GrpcError) err = signal.reason;
+  if (err instanceof GrpcError) return { code: err.grpcCode, details: err.grpcDetails, metadata: err.metadata ?? new Metadata() };
+  const metadata = new Metadata();
+  if (err instanceof EmueditError) {
+    metadata.set(ERROR_CODE_METADATA, err.code);
+    return { code: GRPC_CODE[err.status] as GrpcStatus, details: err.message, metadata };
   }
   const details = err instanceof Error ? err.message : String(err);
-  return { code: Status.INTERNAL, details, metadata: new Metadata() };
+  return { code: GRPC_CODE[Status.Internal] as GrpcStatus, details, metadata };
+}
+
+/**
+ * grpc-js connection details without the resolver's empty trailing "Resolution note: ", the
+ * timestamp in parentheses, and the doubled "Error: " prefix: what a person reads in a 503.
+ */
+function readable(details: string): string {
+  return details
+    .replace(/\s*Resolution note:\s*$/, "")
+    .replace(/ \(\d{4}-\d{2}-\d{2}T[\d:.]+Z\)/g, "")
+    .replace(/Last error: Error: /, "last error: ")
+    .replace(/\.$/, "")
+    .trim();
 }
 
 /** A grpc-js client ServiceError (or anything else a call rejected with) as a GrpcError. */
 export function fromServiceError(err: unknown): GrpcError {
   if (err instanceof GrpcError) return err;
   if (typeof err !== "object" || err === null) {
-    return new GrpcError(Status.UNKNOWN, `call failed: ${String(err)}`, { cause: err });
+    return new GrpcError(GrpcStatus.UNKNOWN, `call failed: ${String(err)}`, { cause: err });
   }
   const e = err as { code?: unknown; details?: unknown; metadata?: unknown; message?: unknown };
-  const code = typeof e.code === "number" ? (e.code as Status) : Status.UNKNOWN;
-  const details = typeof e.details === "string" ? e.details : String(e.message ?? err);
+  const code = typeof e.code === "number" ? (e.code as GrpcStatus) : GrpcStatus.UNKNOWN;
+  const details = readable(typeof e.details === "string" ? e.details : String(e.message ?? err));
   const metadata = e.metadata instanceof Metadata ? e.metadata : undefined;
-  return new GrpcError(code, details, { metadata, cause: err });
+  return new GrpcError(code, details, { ...(metadata ? { metadata } : {}), cause: err });
 }

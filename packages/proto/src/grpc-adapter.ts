@@ -144,7 +144,7 @@ function unaryHandler(method: DescMethod, impl: AnyUnaryImpl) {
     (async () => create(method.output, await impl(call.request, context)))()
       .then(
         (response) => callback(null, response),
-        (err: unknown) => callback(toStatusObject(err)),
+        (err: unknown) => callback(toStatusObject(err, context.signal)),
       )
       .finally(dispose);
   };
@@ -168,7 +168,7 @@ function serverStreamingHandler(method: DescMethod, impl: AnyStreamImpl) {
         },
         (err: unknown) => {
           // grpc-js turns an 'error' event on the call into the status it sends.
-          if (!signal.aborted) call.emit("error", toStatusObject(err));
+          if (!signal.aborted) call.emit("error", toStatusObject(err, signal));
         },
       )
       .finally(dispose);

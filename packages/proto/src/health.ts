@@ -4,7 +4,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus, type HealthCheckResponseSchema } from "./gen/grpc/health/v1/health_pb.js";
 import { createClient, type ServiceImpl } from "./grpc-adapter.js";
-import { notFound } from "./errors.js";
+import { GrpcError, GrpcStatus } from "./errors.js";
 
 export type HealthStatus = "SERVING" | "NOT_SERVING";
 export type HealthCheckStatus = keyof typeof ServingStatus;
@@ -44,7 +44,7 @@ export function createHealthService(initial: Record<string, HealthStatus> = { ""
   const impl: ServiceImpl<typeof Health> = {
     async check(request) {
       const status = statuses.get(request.service);
-      if (status === undefined) throw notFound(`unknown service "${request.service}"`);
+      if (status === undefined) throw new GrpcError(GrpcStatus.NOT_FOUND, `unknown service "${request.service}"`);
       return { status };
     },
     // The current status at once, then each change, until the client cancels (the spec's Watch).

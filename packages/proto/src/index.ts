@@ -79,19 +79,7 @@ export type { HealthCheckRequest, HealthCheckResponse } from "./gen/grpc/health/
 
 export { grpcServiceDefinition, addService, createClient } from "./grpc-adapter.js";
 export type { CallContext, CallOptions, Client, ClientOptions, ServiceImpl } from "./grpc-adapter.js";
-export {
-  GrpcError,
-  GrpcStatus,
-  invalidArgument,
-  notFound,
-  failedPrecondition,
-  resourceExhausted,
-  unavailable,
-  deadlineExceeded,
-  cancelled,
-  unimplemented,
-  internal,
-} from "./errors.js";
+export { GrpcError, GrpcStatus, ERROR_CODE_METADATA } from "./errors.js";
 export {
   grpcChannelOptions,
   DEFAULT_MAX_MESSAGE_BYTES,

@@ -1,6 +1,7 @@
 import { test, describe, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { Metadata } from "@grpc/grpc-js";
+import { EmueditError, Status } from "@emuedit/errors";
 import {
   addService,
   createClient,
@@ -10,8 +11,6 @@ import {
   GrpcStatus,
   grpcChannelOptions,
   grpcServiceDefinition,
-  invalidArgument,
-  unavailable,
   VaeService,
   type CallContext,
   type ServiceImpl,
@@ -33,7 +32,7 @@ describe("grpc adapter", () => {
       seen.peer = ctx.peer;
       seen.deadline = ctx.deadline;
       const images = request.images;
-      if (images === undefined) throw invalidArgument("images is required");
+      if (images === undefined) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, "images is required");
       if (images.shape[0] === 0) throw new Error("boom: empty batch");
       if (images.shape[0] === 99) {
         ctx.signal.addEventListener("abort", () => seen.aborted.resolve(ctx.signal.reason), { once: true });
@@ -55,7 +54,7 @@ describe("grpc adapter", () => {
       try {
         for (let step = 1; step <= total; step++) {
           yield { event: { case: "progress", value: { step, totalSteps: total, stage: "denoise" } } };
-          if (request.edit?.instruction === "fail") throw unavailable("unet went away");
+          if (request.edit?.instruction === "fail") throw new GrpcError(GrpcStatus.UNAVAILABLE, "unet went away");
           if (request.edit?.instruction === "hang") await waitForAbort(ctx);
         }
         yield { event: { case: "result", value: { id: "edit-1", task: "global" } } };
@@ -127,16 +126,44 @@ describe("grpc adapter", () => {
   test("errors - a thrown GrpcError reaches the client with its code and details", async () => {
     await assert.rejects(vaeClient.encode({}, { deadlineMs: 5000 }), (err: unknown) => {
       assert.ok(err instanceof GrpcError);
-      assert.equal(err.code, GrpcStatus.INVALID_ARGUMENT);
-      assert.equal(err.details, "images is required");
+      assert.equal(err.grpcCode, GrpcStatus.INVALID_ARGUMENT);
+      assert.equal(err.grpcDetails, "images is required");
       return true;
     });
   });
 
+  test("errors - an EmueditError thrown by a handler arrives with its status and public code", async () => {
+    const server = await startServer((s) =>
+      addService(s, VaeService, {
+        encode: async () => {
+          throw new EmueditError(Status.Unprocessable, "name a task", { code: "task_unclear" });
+        },
+        decode: async () => {
+          throw new EmueditError(Status.ResourceExhausted, "queue full");
+        },
+      }),
+    );
+    const client = createClient(VaeService, server.address);
+    try {
+      await assert.rejects(client.encode({}, { deadlineMs: 5000 }), (err: unknown) => {
+        assert.ok(err instanceof GrpcError);
+        assert.equal(err.grpcCode, GrpcStatus.FAILED_PRECONDITION);
+        assert.equal(err.status, Status.Unprocessable);
+        assert.equal(err.code, "task_unclear");
+        assert.equal(err.grpcDetails, "name a task");
+        return true;
+      });
+      await assert.rejects(client.decode({}, { deadlineMs: 5000 }), { grpcCode: GrpcStatus.RESOURCE_EXHAUSTED, status: Status.ResourceExhausted, code: "resource_exhausted" });
+    } finally {
+      client.close();
+      server.stop();
+    }
+  });
+
   test("errors - any other error is INTERNAL with its message and no stack", async () => {
     const empty = { images: { dtype: DType.DTYPE_UINT8, shape: [0, 1, 1, 3] } };
-    await assert.rejects(vaeClient.encode(empty, { deadlineMs: 5000 }), { code: GrpcStatus.INTERNAL, details: "boom: empty batch" });
-    await assert.rejects(vaeClient.decode({}, { deadlineMs: 5000 }), { code: GrpcStatus.INTERNAL, details: "synchronous throw" });
+    await assert.rejects(vaeClient.encode(empty, { deadlineMs: 5000 }), { grpcCode: GrpcStatus.INTERNAL, grpcDetails: "boom: empty batch" });
+    await assert.rejects(vaeClient.decode({}, { deadlineMs: 5000 }), { grpcCode: GrpcStatus.INTERNAL, grpcDetails: "synchronous throw" });
   });
 
   test("errors - a stream fails after its first message with the thrown status", async () => {
@@ -145,7 +172,7 @@ describe("grpc adapter", () => {
       (async () => {
         for await (const item of editorClient.editStream({ edit: { instruction: "fail" } }, { deadlineMs: 5000 })) got.push(item.event.case ?? "");
       })(),
-      { name: "GrpcError", code: GrpcStatus.UNAVAILABLE, details: "unet went away" },
+      { name: "GrpcError", grpcCode: GrpcStatus.UNAVAILABLE, grpcDetails: "unet went away" },
     );
     assert.deepEqual(got, ["progress"]);
   });
@@ -153,10 +180,10 @@ describe("grpc adapter", () => {
   test("deadline - exceeded is DEADLINE_EXCEEDED and aborts the handler's signal", async () => {
     resetAbort();
     const hang = { images: { dtype: DType.DTYPE_UINT8, shape: [99] } };
-    await assert.rejects(vaeClient.encode(hang, { deadlineMs: 150 }), { code: GrpcStatus.DEADLINE_EXCEEDED });
+    await assert.rejects(vaeClient.encode(hang, { deadlineMs: 150 }), { grpcCode: GrpcStatus.DEADLINE_EXCEEDED });
     const reason = await seen.aborted.promise;
     assert.ok(reason instanceof GrpcError);
-    assert.ok(reason.code === GrpcStatus.DEADLINE_EXCEEDED || reason.code === GrpcStatus.CANCELLED);
+    assert.ok(reason.grpcCode === GrpcStatus.DEADLINE_EXCEEDED || reason.grpcCode === GrpcStatus.CANCELLED);
   });
 
   test("cancel - aborting a unary call cancels it and aborts the handler's signal", async () => {
@@ -164,8 +191,8 @@ describe("grpc adapter", () => {
     const controller = new AbortController();
     const call = vaeClient.encode({ images: { shape: [99] } }, { deadlineMs: 5000, signal: controller.signal });
     setTimeout(() => controller.abort(), 100);
-    await assert.rejects(call, { code: GrpcStatus.CANCELLED });
-    assert.equal(((await seen.aborted.promise) as GrpcError).code, GrpcStatus.CANCELLED);
+    await assert.rejects(call, { grpcCode: GrpcStatus.CANCELLED });
+    assert.equal(((await seen.aborted.promise) as GrpcError).grpcCode, GrpcStatus.CANCELLED);
   });
 
   test("cancel - aborting a stream aborts the handler and ends the iteration with CANCELLED", async () => {
@@ -176,20 +203,20 @@ describe("grpc adapter", () => {
       (async () => {
         for await (const _ of stream) controller.abort();
       })(),
-      { code: GrpcStatus.CANCELLED },
+      { grpcCode: GrpcStatus.CANCELLED },
     );
-    assert.equal(((await seen.aborted.promise) as GrpcError).code, GrpcStatus.CANCELLED);
+    assert.equal(((await seen.aborted.promise) as GrpcError).grpcCode, GrpcStatus.CANCELLED);
   });
 
   test("cancel - breaking out of a stream early stops the server handler", async () => {
     resetAbort();
     for await (const _ of editorClient.editStream({ edit: { instruction: "hang" } }, { deadlineMs: 5000 })) break;
-    assert.equal(((await seen.aborted.promise) as GrpcError).code, GrpcStatus.CANCELLED);
+    assert.equal(((await seen.aborted.promise) as GrpcError).grpcCode, GrpcStatus.CANCELLED);
   });
 
   test("cancel - an already aborted signal never starts the call", async () => {
     const signal = AbortSignal.abort();
-    await assert.rejects(vaeClient.encode({}, { deadlineMs: 5000, signal }), { code: GrpcStatus.CANCELLED });
+    await assert.rejects(vaeClient.encode({}, { deadlineMs: 5000, signal }), { grpcCode: GrpcStatus.CANCELLED });
   });
 
   test("client - deadlineMs is required and must be positive", async () => {
@@ -203,10 +230,10 @@ describe("grpc adapter", () => {
     try {
       await assert.rejects(client.encode({}, { deadlineMs: 500 }), (err: unknown) => {
         assert.ok(err instanceof GrpcError);
-        assert.ok([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED].includes(err.code), String(err.code));
+        assert.ok([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED].includes(err.grpcCode), String(err.grpcCode));
         return true;
       });
-      await assert.rejects(client.waitForReady(200), { code: GrpcStatus.UNAVAILABLE });
+      await assert.rejects(client.waitForReady(200), { grpcCode: GrpcStatus.UNAVAILABLE });
     } finally {
       client.close();
     }

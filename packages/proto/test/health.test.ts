@@ -17,7 +17,7 @@ describe("health", () => {
     const { address, stop } = await startServer((server) => addService(server, Health, health.impl));
     try {
       assert.equal(await checkHealth(address, "", 2000), "SERVING");
-      await assert.rejects(checkHealth(address, "emuedit.v1.VaeService", 2000), { code: GrpcStatus.NOT_FOUND });
+      await assert.rejects(checkHealth(address, "emuedit.v1.VaeService", 2000), { grpcCode: GrpcStatus.NOT_FOUND });
       health.setStatus("emuedit.v1.VaeService", "NOT_SERVING");
       assert.equal(await checkHealth(address, "emuedit.v1.VaeService", 2000), "NOT_SERVING");
       health.setStatus("emuedit.v1.VaeService", "SERVING");
@@ -55,7 +55,7 @@ describe("health", () => {
             changes.shift()?.();
           }
         })(),
-        { code: GrpcStatus.CANCELLED },
+        { grpcCode: GrpcStatus.CANCELLED },
       );
       assert.deepEqual(seen, [
         ServingStatus.SERVICE_UNKNOWN,
@@ -71,8 +71,8 @@ describe("health", () => {
 
   test("health - checkHealth against nothing fails within its deadline", async () => {
     const started = Date.now();
-    await assert.rejects(checkHealth("127.0.0.1:1", "", 300), (err: { code: number }) =>
-      [GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED].includes(err.code),
+    await assert.rejects(checkHealth("127.0.0.1:1", "", 300), (err: { grpcCode: number }) =>
+      [GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED].includes(err.grpcCode),
     );
     assert.ok(Date.now() - started < 2000);
   });

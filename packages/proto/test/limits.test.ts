@@ -46,10 +46,10 @@ describe("limits", () => {
       const big = { images: { dtype: DType.DTYPE_UINT8, shape: [8192], data: new Uint8Array(8192) } };
       assert.equal((await client.encode(small, { deadlineMs: 5000 })).latents?.data.length, 1024);
       // Client refuses to send over its own limit; the server refuses to receive over its limit.
-      await assert.rejects(client.encode(big, { deadlineMs: 5000 }), { code: GrpcStatus.RESOURCE_EXHAUSTED });
-      await assert.rejects(roomy.encode(big, { deadlineMs: 5000 }), { code: GrpcStatus.RESOURCE_EXHAUSTED });
+      await assert.rejects(client.encode(big, { deadlineMs: 5000 }), { grpcCode: GrpcStatus.RESOURCE_EXHAUSTED });
+      await assert.rejects(roomy.encode(big, { deadlineMs: 5000 }), { grpcCode: GrpcStatus.RESOURCE_EXHAUSTED });
       // The client refuses to receive a response over its limit.
-      await assert.rejects(client.decode({}, { deadlineMs: 5000 }), { code: GrpcStatus.RESOURCE_EXHAUSTED });
+      await assert.rejects(client.decode({}, { deadlineMs: 5000 }), { grpcCode: GrpcStatus.RESOURCE_EXHAUSTED });
       assert.equal(handled, 1);
     } finally {
       client.close();

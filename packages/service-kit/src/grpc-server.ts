@@ -1,5 +1,7 @@
 // A gRPC server with grpc.health.v1, deliberate message-size limits and graceful shutdown:
-// stop accepting, report NOT_SERVING, let in-flight calls finish (bounded), then close.
+// report NOT_SERVING, keep answering a short while (clients move away), stop accepting, let
+// in-flight calls finish (bounded), then close.
+import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
 import { addService, createHealthService, grpcChannelOptions, Health, type HealthService } from "@emuedit/proto";
 import type { Logger } from "./log.js";
@@ -15,13 +17,23 @@ export interface GrpcServerOptions {
   readonly log: Logger;
 }
 
+export interface DrainOptions {
+  /** Not serving but still answering, so clients and load balancers move away first (ms). */
+  readonly delayMs: number;
+  /** Then: how long in-flight calls may take before they are cancelled (ms). */
+  readonly graceMs: number;
+}
+
 export interface GrpcServerHandle {
   readonly port: number;
   readonly address: string;
   readonly server: grpc.Server;
   readonly health: HealthService;
-  /** Stops accepting, waits up to graceMs for in-flight calls, then cancels the rest. */
-  shutdown(graceMs: number): Promise<void>;
+  /**
+   * Health NOT_SERVING at once; calls are still answered for `delayMs`; then the server stops
+   * accepting and in-flight calls get up to `graceMs` before they are cancelled. Idempotent.
+   */
+  shutdown(drain: DrainOptions): Promise<void>;
 }
 
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServerHandle> {
@@ -45,20 +57,26 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     address,
     server,
     health,
-    shutdown(graceMs) {
-      closing ??= new Promise<void>((resolve) => {
+    shutdown({ delayMs, graceMs }) {
+      closing ??= (async () => {
         health.shutdown();
-        const timer = setTimeout(() => {
-          opts.log.warn("grace period over, cancelling in-flight calls", { graceMs });
-          server.forceShutdown();
-          resolve();
-        }, graceMs);
-        timer.unref();
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
+        if (delayMs > 0) {
+          opts.log.info("not serving; still answering before it stops accepting", { delayMs });
+          await sleep(delayMs);
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            opts.log.warn("grace period over, cancelling in-flight calls", { graceMs });
+            server.forceShutdown();
+            resolve();
+          }, graceMs);
+          timer.unref();
+          server.tryShutdown(() => {
+            clearTimeout(timer);
+            resolve();
+          });
         });
-      });
+      })();
       return closing;
     },
   };

@@ -1,10 +1,11 @@
 // Every limit and address is a named setting read from the environment, validated at start-up
 // with one error listing every bad value (a misconfigured pod should fail fast and say why).
+import { EmueditError, Status } from "@emuedit/errors";
 
-export class SettingsError extends Error {
+export class SettingsError extends EmueditError {
   override name = "SettingsError";
   constructor(readonly problems: readonly string[]) {
-    super(`invalid settings:\n  ${problems.join("\n  ")}`);
+    super(Status.Internal, `invalid settings:\n  ${problems.join("\n  ")}`);
   }
 }
 
@@ -41,6 +42,19 @@ export function floatSetting(env: string, def: number, doc: string, range: { min
       if (raw.trim() === "" || !Number.isFinite(v)) return { error: `must be a number, got "${raw}"` };
       if (v < min || v > max) return { error: `must be within ${min}..${max}, got ${v}` };
       return v;
+    },
+  };
+}
+
+/** One of a fixed set of words (e.g. a log level). */
+export function choiceSetting<T extends string>(env: string, def: T, choices: readonly T[], doc: string): SettingSpec<T> {
+  return {
+    env,
+    default: def,
+    doc: `${doc} (${choices.join(", ")})`,
+    parse(raw) {
+      const v = raw.trim().toLowerCase() as T;
+      return choices.includes(v) ? v : { error: `must be one of ${choices.join(", ")}, got "${raw}"` };
     },
   };
 }

@@ -3,17 +3,21 @@
  * Durations are milliseconds; names carry the unit.
  */
 export const MetricName = {
-  /** Histogram, ms, attribute `stage` (tokenize, text_encode, vae_encode, denoise, vae_decode, ...). */
+  /** Histogram, ms, attribute `stage` (decode, resize, text_encode, vae_encode, denoise, vae_decode, encode). Gateway. */
   StageDurationMs: "emuedit_stage_duration_ms",
-  /** Gauge, attribute `stage`: requests waiting for a stage (KEDA scales on it). */
+  /** Gauge, attribute `stage` (text-encoder, vae, unet): calls in flight or waiting per stage, seen from the gateway. */
   QueueDepth: "emuedit_queue_depth",
-  /** Histogram: edits per UNet batch. */
+  /** Gauge, attribute `model` (unet, vae_encoder, ...): inference calls waiting for a worker in a model service (KEDA scales on it). */
+  ModelQueueDepth: "emuedit_model_queue_depth",
+  /** Gauge, attribute `model`: inference calls running in a model service's workers. */
+  ModelRunsInFlight: "emuedit_model_runs_in_flight",
+  /** Histogram: edits per UNet call (the unet service's step batcher). */
   BatchSize: "emuedit_batch_size",
-  /** Counter -> emuedit_task_cache_hits_total. */
+  /** Counter -> emuedit_task_cache_hits_total: lookups of a named task found in the gateway's cache. */
   TaskCacheHits: "emuedit_task_cache_hits",
-  /** Counter -> emuedit_task_cache_misses_total. */
+  /** Counter -> emuedit_task_cache_misses_total: lookups of a named task the cache does not hold. */
   TaskCacheMisses: "emuedit_task_cache_misses",
-  /** Counter, attribute `status` (ok, invalid_argument, ...) -> emuedit_edits_total. */
+  /** Counter, attributes `outcome` (ok or the error code) and `task` -> emuedit_edits_total. Gateway. */
   Edits: "emuedit_edits",
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];

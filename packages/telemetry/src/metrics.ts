@@ -6,10 +6,13 @@ import { BATCH_SIZE_BUCKETS, MetricName, STAGE_DURATION_BUCKETS_MS } from "./met
 
 const METER_NAME = "emuedit";
 let generation = 0;
+/** Observable instruments re-register their callbacks against each new provider. */
+const observers: Array<() => void> = [];
 
 /** Called by startTelemetry / shutdown: instruments re-resolve against the new provider. */
 export function bumpMeterGeneration(): void {
   generation++;
+  for (const register of observers) register();
 }
 
 export type MetricAttributes = Record<string, string | number | boolean>;
@@ -67,10 +70,42 @@ export function histogram(name: string, options: InstrumentOptions & { boundarie
   return { record: (value, attributes) => get().record(value, attributes as Attributes) };
 }
 
+/** Values read at collection time (each scrape): `read` yields [value, attributes] pairs. */
+function observable(kind: "gauge" | "counter", name: string, options: InstrumentOptions, read: () => Iterable<readonly [number, MetricAttributes]>): void {
+  const register = () => {
+    const m = meter();
+    const instrument = kind === "gauge" ? m.createObservableGauge(name, options) : m.createObservableCounter(name, options);
+    instrument.addCallback((result) => {
+      for (const [value, attributes] of read()) result.observe(value, attributes as Attributes);
+    });
+  };
+  observers.push(register);
+  register();
+}
+
+/** A gauge read at collection time. */
+export function observableGauge(name: string, options: InstrumentOptions, read: () => Iterable<readonly [number, MetricAttributes]>): void {
+  observable("gauge", name, options, read);
+}
+
+/** A monotonic count kept elsewhere (e.g. a cache's own hit counter), read at collection time. */
+export function observableCounter(name: string, options: InstrumentOptions, read: () => Iterable<readonly [number, MetricAttributes]>): void {
+  observable("counter", name, options, read);
+}
+
+/** A model service's inference queues, by model name: calls waiting for a worker and calls running. */
+export function observeModelQueues(models: Record<string, () => { waiting: number; running: number }>): void {
+  const entries = Object.entries(models);
+  observableGauge(MetricName.ModelQueueDepth, { description: "Inference calls waiting for a worker, per model" }, () =>
+    entries.map(([model, read]) => [read().waiting, { model }] as const),
+  );
+  observableGauge(MetricName.ModelRunsInFlight, { description: "Inference calls running in a worker, per model" }, () =>
+    entries.map(([model, read]) => [read().running, { model }] as const),
+  );
+}
+
 export interface StageHistogram {
   record(stage: string, durationMs: number, attributes?: MetricAttributes): void;
-  /** Runs fn and records its wall time under `stage`, whether it resolves or throws. */
-  time<T>(stage: string, fn: () => Promise<T>, attributes?: MetricAttributes): Promise<T>;
 }
 
 /** Millisecond latency histogram with a `stage` attribute (default name emuedit_stage_duration_ms). */
@@ -80,19 +115,7 @@ export function stageHistogram(name: string = MetricName.StageDurationMs, option
     unit: options.unit ?? "ms",
     boundaries: STAGE_DURATION_BUCKETS_MS,
   });
-  const record = (stage: string, durationMs: number, attributes: MetricAttributes = {}) =>
-    h.record(durationMs, { ...attributes, stage });
-  return {
-    record,
-    async time(stage, fn, attributes) {
-      const started = performance.now();
-      try {
-        return await fn();
-      } finally {
-        record(stage, performance.now() - started, attributes);
-      }
-    },
-  };
+  return { record: (stage, durationMs, attributes = {}) => h.record(durationMs, { ...attributes, stage }) };
 }
 
 /** Edits per UNet batch (emuedit_batch_size). */

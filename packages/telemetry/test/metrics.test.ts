@@ -7,6 +7,8 @@ import {
   counter,
   gauge,
   MetricName,
+  observableCounter,
+  observeModelQueues,
   stageHistogram,
   startTelemetry,
   TelemetryAlreadyStartedError,
@@ -31,7 +33,7 @@ describe("metrics", () => {
 
   test("prometheus - serves recorded metrics with the documented names", async () => {
     stages.record("vae_encode", 12.5);
-    await stages.time("denoise", async () => undefined);
+    stages.record("denoise", 40);
     hits.add();
     hits.add(2);
     queueDepth.set(7, { stage: "unet" });
@@ -46,6 +48,23 @@ describe("metrics", () => {
     assert.match(body, /^emuedit_queue_depth\{stage="unet"\} 7$/m);
     assert.match(body, /^emuedit_batch_size_sum 3$/m);
     assert.match(body, /service_name="metrics-test"/);
+  });
+
+  test("prometheus - observed values are read at each scrape", async () => {
+    let waiting = 2;
+    let lookups = 1;
+    observeModelQueues({ unet: () => ({ waiting, running: 1 }) });
+    observableCounter("emuedit_test_lookups", {}, () => [[lookups, { kind: "hit" }]]);
+    const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    let body = await scrape();
+    assert.match(body, /^emuedit_model_queue_depth\{model="unet"\} 2$/m);
+    assert.match(body, /^emuedit_model_runs_in_flight\{model="unet"\} 1$/m);
+    assert.match(body, /^emuedit_test_lookups_total\{kind="hit"\} 1$/m);
+    waiting = 0;
+    lookups = 4;
+    body = await scrape();
+    assert.match(body, /^emuedit_model_queue_depth\{model="unet"\} 0$/m);
+    assert.match(body, /^emuedit_test_lookups_total\{kind="hit"\} 4$/m);
   });
 
   test("start - a second start fails until shutdown, bad options fail first", async () => {

@@ -9,6 +9,6 @@ describe("without startTelemetry", () => {
     assert.equal(currentTraceId(), undefined);
     assert.equal(withContext(extractTraceContext({}), () => "ran"), "ran");
     counter("emuedit_noop").add();
-    assert.equal(await stageHistogram().time("noop", async () => "timed"), "timed");
+    stageHistogram().record("noop", 1);
   });
 });

@@ -1,11 +1,12 @@
 // One class per failure kind; all extend TensorError so callers can catch the family.
-// Messages name the offending field (e.g. "image_latent") so a gRPC INVALID_ARGUMENT built
-// from them is actionable.
+// Messages name the offending field (e.g. "image_latent") so the INVALID_ARGUMENT a service
+// answers with is actionable.
+import { EmueditError, Status } from "@emuedit/errors";
 
-export class TensorError extends Error {
+export class TensorError extends EmueditError {
   override name = "TensorError";
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(Status.InvalidArgument, message, options);
   }
 }
 

@@ -1,9 +1,17 @@
-export { NatsServerNotFoundError, NatsServerStartError, WaitTimeoutError } from "./errors.js";
-export { findNatsServer } from "./nats-server-binary.js";
-export { readServerInfo, startNatsServer } from "./nats-server.js";
-export type { NatsServerHandle, NatsServerOptions } from "./nats-server.js";
-export { canConnect, freePort, tempDir } from "./net.js";
-export type { TempDir } from "./net.js";
-export { waitFor } from "./wait-for.js";
-export type { WaitForOptions } from "./wait-for.js";
+// Public surface of @emuedit/testing: the test-only harness. Private nats-servers, free ports
+// and polling come from @emuedit/launcher (which `pnpm start` runs too); this adds helpers only
+// tests need. No runtime package depends on this one.
+export {
+  canConnect,
+  findNatsServer,
+  freePort,
+  NatsServerNotFoundError,
+  NatsServerStartError,
+  readServerInfo,
+  startNatsServer,
+  tempDir,
+  waitFor,
+  WaitTimeoutError,
+} from "@emuedit/launcher";
+export type { NatsServerHandle, NatsServerOptions, TempDir, WaitForOptions } from "@emuedit/launcher";
 export { RESPONSE_AFTER_RESET_MS, resetOrFail } from "./early-response.js";

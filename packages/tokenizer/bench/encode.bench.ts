@@ -1,6 +1,7 @@
 /**
- * Tokenizer throughput on the real CLIP vocabulary. Not part of the test suite. Run from
- * packages/tokenizer (needs ../shared/fixtures/clip beside the repository):
+ * Tokenizer throughput on the real CLIP vocabulary (test/fixtures/clip/bpe_simple_vocab_16e6.txt.gz,
+ * turned into vocab.json / merges.txt by test/helpers/clip-fixture.ts). Not part of the test
+ * suite. Run from packages/tokenizer:
  *
  *   node --import tsx bench/encode.bench.ts [count]
  *

@@ -4,9 +4,14 @@
  * there is one, the underlying error as `cause`.
  */
 
+import { EmueditError, Status } from "@emuedit/errors";
+
 /** Base class: something about the tokenizer files or configuration is unusable. */
-export class TokenizerError extends Error {
+export class TokenizerError extends EmueditError {
   override name = "TokenizerError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(Status.Internal, message, options);
+  }
 }
 
 /** A tokenizer file (vocab.json, merges.txt, tokenizer_config.json, ...) could not be read. */

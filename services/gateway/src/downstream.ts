@@ -1,7 +1,9 @@
-// The three model services as EditBackends: every call carries the edit's remaining deadline,
-// a Denoise that loses its replica is retried once from the JetStream checkpoint, and a service
-// that is down becomes UnavailableError (503 + Retry-After), never a hang.
-import type { DenoiseParams, EditBackends, TextEncoding } from "@emuedit/pipeline";
+// The three model services as EditBackends: the gateway's gRPC client edge. Every call carries
+// the edit's remaining deadline; a Denoise that loses its replica is retried once from the
+// JetStream checkpoint; a failure is mapped once (fromDownstream) to what the edit's client
+// should hear: a service down is 503 + Retry-After, never a hang.
+import type { DenoiseParams, EditBackends, TextEncoding } from "@emuedit/edit-contract";
+import { EmueditError, Status } from "@emuedit/errors";
 import {
   checkHealth,
   createClient,
@@ -14,7 +16,6 @@ import {
 } from "@emuedit/proto";
 import { tensorFromProto, tensorToProto, type HostTensor } from "@emuedit/tensors";
 import { trackPending } from "./metrics.js";
-import { DeadlineError, RequestError, UnavailableError } from "./request-errors.js";
 
 export interface DownstreamAddresses {
   readonly textEncoder: string;
@@ -30,19 +31,45 @@ export interface Downstream {
   close(): void;
 }
 
-/**
- * `decoderTakesSource`: the package's decoder reads the edit's source image, so Decode carries
- * it (other decoders ignore it, and it would only add an image's bytes to every Decode).
- */
-export function createDownstream(
-  addr: DownstreamAddresses,
-  maxMessageBytes: number,
-  retryAfterS: number,
-  decoderTakesSource = false,
-): Downstream {
+export interface DownstreamOptions {
+  readonly maxMessageBytes: number;
+  readonly retryAfterS: number;
+  /**
+   * The package's decoder reads the edit's source image, so Decode carries it (other decoders
+   * ignore it, and it would only add an image's bytes to every Decode).
+   */
+  readonly decoderTakesSource: boolean;
+}
+
+const deadlinePassed = () => new EmueditError(Status.DeadlineExceeded, "the edit's deadline passed");
+
+/** A model service's failure as the edit's client should hear it. */
+function fromDownstream(stage: string, err: unknown, retryAfterS: number): EmueditError {
+  if (err instanceof EmueditError && err.status === Status.DeadlineExceeded && !(err instanceof GrpcError)) return err; // our own deadline check
+  if (!(err instanceof GrpcError)) {
+    // Not a status from the wire: the reply itself could not be used.
+    return new EmueditError(Status.Upstream, `${stage} replied with something unusable: ${err instanceof Error ? err.message : String(err)}`, { code: "upstream_error", cause: err });
+  }
+  switch (err.status) {
+    case Status.Unavailable:
+    case Status.ResourceExhausted:
+      return new EmueditError(Status.Unavailable, `${stage} service unavailable: ${err.grpcDetails}`, { retryAfterS, cause: err });
+    case Status.DeadlineExceeded:
+      return new EmueditError(Status.DeadlineExceeded, `${stage} did not finish before the edit's deadline`, { cause: err });
+    case Status.Cancelled:
+      return new EmueditError(Status.Cancelled, `${stage}: cancelled`, { cause: err });
+    case Status.InvalidArgument:
+    case Status.Unprocessable:
+      return new EmueditError(err.status, `${stage}: ${err.grpcDetails}`, { code: err.code, cause: err });
+    default:
+      return new EmueditError(Status.Upstream, `${stage} failed: ${err.grpcDetails}`, { code: "upstream_error", cause: err });
+  }
+}
+
+export function createDownstream(addr: DownstreamAddresses, options: DownstreamOptions): Downstream {
   const channelOptions = {
-    "grpc.max_receive_message_length": maxMessageBytes,
-    "grpc.max_send_message_length": maxMessageBytes,
+    "grpc.max_receive_message_length": options.maxMessageBytes,
+    "grpc.max_send_message_length": options.maxMessageBytes,
     "grpc.keepalive_time_ms": 30000,
     "grpc.keepalive_timeout_ms": 10000,
     // Reconnect quickly after a replica restarts instead of grpc-js's long default backoff.
@@ -53,43 +80,25 @@ export function createDownstream(
   const vae = createClient(VaeService, addr.vae, { channelOptions });
   const unet = createClient(DenoiserService, addr.unet, { channelOptions });
 
-  const remaining = (deadlineAt: number) => {
-    const ms = deadlineAt - Date.now();
-    if (ms <= 0) throw new DeadlineError("the edit's deadline passed");
-    return ms;
-  };
-  const translate = (stage: string, err: unknown): Error => {
-    if (!(err instanceof GrpcError)) return err instanceof Error ? err : new Error(String(err));
-    switch (err.code) {
-      case GrpcStatus.UNAVAILABLE:
-      case GrpcStatus.RESOURCE_EXHAUSTED:
-        return new UnavailableError(`${stage} service unavailable: ${err.details}`, retryAfterS, { cause: err });
-      case GrpcStatus.DEADLINE_EXCEEDED:
-        return new DeadlineError(`${stage} did not finish before the edit's deadline`, { cause: err });
-      case GrpcStatus.INVALID_ARGUMENT:
-      case GrpcStatus.FAILED_PRECONDITION:
-        return new RequestError(400, "invalid_argument", `${stage}: ${err.details}`, undefined, { cause: err });
-      case GrpcStatus.CANCELLED:
-        return new RequestError(499, "cancelled", `${stage}: cancelled`, undefined, { cause: err });
-      default:
-        return new RequestError(502, "upstream_error", `${stage} failed: ${err.details}`, undefined, { cause: err });
-    }
-  };
-  const call = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await trackPending(stage, fn);
-    } catch (err) {
-      throw translate(stage, err);
-    }
-  };
+  /** One call to `stage`: the remaining deadline (checked first), then the call, mapped once on failure. */
+  const call = <T>(stage: string, deadlineAt: number, fn: (deadlineMs: number) => Promise<T>): Promise<T> =>
+    trackPending(stage, async () => {
+      const deadlineMs = deadlineAt - Date.now();
+      if (deadlineMs <= 0) throw deadlinePassed();
+      try {
+        return await fn(deadlineMs);
+      } catch (err) {
+        throw fromDownstream(stage, err, options.retryAfterS);
+      }
+    });
 
   return {
     backends(deadlineAt, previewEvery): EditBackends {
       return {
         encodeText: (texts, signal) =>
-          call("text-encoder", async (): Promise<TextEncoding> => {
-            const r = await text.encode({ texts: [...texts] }, { deadlineMs: remaining(deadlineAt), signal });
-            if (!r.lastHiddenState) throw new RequestError(502, "upstream_error", "text-encoder replied without last_hidden_state");
+          call("text-encoder", deadlineAt, async (deadlineMs): Promise<TextEncoding> => {
+            const r = await text.encode({ texts: [...texts] }, { deadlineMs, signal });
+            if (!r.lastHiddenState) throw new Error("no last_hidden_state");
             return {
               lastHiddenState: tensorFromProto(r.lastHiddenState, { dtype: "float32", name: "last_hidden_state" }),
               pooledOutput: r.pooledOutput ? tensorFromProto(r.pooledOutput, { name: "pooled_output" }) : null,
@@ -97,19 +106,19 @@ export function createDownstream(
             };
           }),
         encodeImage: (images, signal) =>
-          call("vae", async () => {
-            const r = await vae.encode({ images: tensorToProto(images) }, { deadlineMs: remaining(deadlineAt), signal });
-            if (!r.latents) throw new RequestError(502, "upstream_error", "vae replied without latents");
+          call("vae", deadlineAt, async (deadlineMs) => {
+            const r = await vae.encode({ images: tensorToProto(images) }, { deadlineMs, signal });
+            if (!r.latents) throw new Error("no latents");
             return tensorFromProto(r.latents, { dtype: "float32", name: "latents" });
           }),
-        denoise: (editId, params, signal) => trackPending("unet", () => denoiseWithResume(unet, editId, params, previewEvery, deadlineAt, signal, remaining, translate)),
+        denoise: (editId, params, signal) => call("unet", deadlineAt, () => denoiseWithResume(unet, editId, params, previewEvery, deadlineAt, signal)),
         decode: (latents, source, signal) =>
-          call("vae", async () => {
+          call("vae", deadlineAt, async (deadlineMs) => {
             const r = await vae.decode(
-              { latents: tensorToProto(latents), ...(decoderTakesSource ? { sourceImages: tensorToProto(source) } : {}) },
-              { deadlineMs: remaining(deadlineAt), signal },
+              { latents: tensorToProto(latents), ...(options.decoderTakesSource ? { sourceImages: tensorToProto(source) } : {}) },
+              { deadlineMs, signal },
             );
-            if (!r.images) throw new RequestError(502, "upstream_error", "vae replied without images");
+            if (!r.images) throw new Error("no images");
             return tensorFromProto(r.images, { dtype: "uint8", name: "images" });
           }),
       };
@@ -124,7 +133,7 @@ export function createDownstream(
           try {
             return [name, await checkHealth(address, service, deadlineMs)] as const;
           } catch (err) {
-            return [name, err instanceof GrpcError ? `UNREACHABLE (${GrpcStatus[err.code]})` : "UNREACHABLE"] as const;
+            return [name, err instanceof GrpcError ? `UNREACHABLE (${GrpcStatus[err.grpcCode]})` : "UNREACHABLE"] as const;
           }
         }),
       );
@@ -149,33 +158,31 @@ async function denoiseWithResume(
   previewEvery: number,
   deadlineAt: number,
   signal: AbortSignal,
-  remaining: (deadlineAt: number) => number,
-  translate: (stage: string, err: unknown) => Error,
 ): Promise<HostTensor> {
+  const { sampling } = p;
   const request = {
     editId,
     imageLatent: tensorToProto(p.imageLatent),
     textEmbeddings: tensorToProto(p.textEmbedding),
     uncondEmbeddings: tensorToProto(p.uncondEmbedding),
     ...(p.taskEmbedding ? { taskEmbedding: tensorToProto({ dtype: "float32", shape: [p.taskEmbedding.length], data: p.taskEmbedding }) } : {}),
-    steps: p.steps,
-    guidanceScale: p.guidanceScale,
-    imageGuidanceScale: p.imageGuidanceScale,
-    seed: p.seed,
-    scheduler: p.scheduler ?? "",
+    steps: sampling.steps,
+    guidanceScale: sampling.guidanceScale,
+    imageGuidanceScale: sampling.imageGuidanceScale,
+    seed: sampling.seed,
+    scheduler: sampling.scheduler ?? "",
     previewEvery,
   };
   for (let attempt = 0; ; attempt++) {
+    const deadlineMs = deadlineAt - Date.now();
+    if (deadlineMs <= 0) throw deadlinePassed();
     try {
-      const r = await unet.denoise(
-        attempt === 0 ? request : { ...request, resume: { fromCheckpoint: true } },
-        { deadlineMs: remaining(deadlineAt), signal },
-      );
-      if (!r.latent) throw new RequestError(502, "upstream_error", "unet replied without latent");
+      const r = await unet.denoise(attempt === 0 ? request : { ...request, resume: { fromCheckpoint: true } }, { deadlineMs, signal });
+      if (!r.latent) throw new Error("no latent");
       return tensorFromProto(r.latent, { dtype: "float32", name: "latent" });
     } catch (err) {
-      const retryable = err instanceof GrpcError && err.code === GrpcStatus.UNAVAILABLE && attempt === 0 && !signal.aborted;
-      if (!retryable) throw translate("unet", err);
+      const retryable = err instanceof GrpcError && err.grpcCode === GrpcStatus.UNAVAILABLE && attempt === 0 && !signal.aborted;
+      if (!retryable) throw err;
     }
   }
 }

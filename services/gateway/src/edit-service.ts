@@ -1,25 +1,16 @@
-// The gateway's edit, end to end (DESIGN.md section 1), shared by HTTP and gRPC:
-// decode -> resize -> runEdit over the model services -> post-process -> encode.
-import { randomUUID } from "node:crypto";
-import {
-  decodeImage,
-  encodeImage,
-  OUTPUT_MIME_TYPES,
-  planResize,
-  resizeRgb,
-  thresholdComposite,
-  type ImageLimits,
-} from "@emuedit/imaging";
-import type { ModelPackage } from "@emuedit/model-package";
+// The gateway's edit, end to end, shared by HTTP and gRPC: decode -> resize -> runEdit over
+// the model services -> post-process -> encode. Requests arrive as an EditSpec (parsed once at
+// their edge); failures leave as EmueditErrors (mapped once at their edge).
+import { runEdit, type EditSpec, type ResolvedTask, type StageTiming, type TaskSource, type UncondCache } from "@emuedit/edit-contract";
+import { EmueditError, Status } from "@emuedit/errors";
+import { decodeImage, encodeImage, OUTPUT_MIME_TYPES, planResize, resizeRgb, thresholdComposite, type ImageLimits } from "@emuedit/imaging";
+import { fixedImageSize, type ModelPackage } from "@emuedit/model-package";
 import { setTimeout as sleep } from "node:timers/promises";
-import { watchLatents, type ConnectionState } from "@emuedit/nats";
+import { watchLatents, type ConnectionState, type LatentCheckpoint } from "@emuedit/nats";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { EditAbortedError, fixedImageSize, runEdit, type ResolvedTask, type TaskSource, type UncondCache } from "@emuedit/pipeline";
-import { withSpan } from "@emuedit/telemetry";
+import { extractTraceContext, withContext, withSpan } from "@emuedit/telemetry";
 import type { Downstream } from "./downstream.js";
-import { recordStage, recordTaskLookup } from "./metrics.js";
-import type { EditParams } from "./edit-params.js";
-import { DeadlineError, RequestError, UnavailableError } from "./request-errors.js";
+import { recordEdit, recordStage } from "./metrics.js";
 
 /** Longest wait for the progress subscription to be registered before the edit starts anyway. */
 const PROGRESS_SUBSCRIBE_WAIT_MS = 1000;
@@ -32,13 +23,20 @@ export interface EditResult {
   readonly height: number;
   readonly task: ResolvedTask | null;
   readonly seed: number;
-  readonly timings: ReadonlyArray<{ stage: string; durationMs: number }>;
+  readonly timings: readonly StageTiming[];
 }
 
 export interface Progress {
   readonly step: number;
   readonly totalSteps: number;
   readonly stage: string;
+}
+
+/** What one request learns about its edit as it goes, for the edge's log line. */
+export interface EditRecord {
+  /** Chosen by the edge, so even a failed edit's log line names it. */
+  readonly id: string;
+  task?: string;
 }
 
 export interface EditServiceDeps {
@@ -52,12 +50,19 @@ export interface EditServiceDeps {
   readonly imageLimits: ImageLimits;
   readonly maxWorkingSidePx: number;
   readonly previewEvery: number;
+  readonly minTaskConfidence: number;
   readonly maxConcurrentEdits: number;
   readonly retryAfterS: number;
 }
 
+export interface EditOptions {
+  readonly record: EditRecord;
+  readonly signal: AbortSignal;
+  readonly onProgress?: (p: Progress) => void;
+}
+
 export interface EditService {
-  edit(params: EditParams, opts: { signal: AbortSignal; onProgress?: (p: Progress) => void }): Promise<EditResult>;
+  edit(image: Uint8Array, spec: EditSpec, opts: EditOptions): Promise<EditResult>;
   readonly inFlight: number;
 }
 
@@ -71,12 +76,12 @@ export function createEditService(deps: EditServiceDeps): EditService {
     ...(deps.maxWorkingSidePx > 0 ? { maxSide: deps.maxWorkingSidePx } : {}),
   };
 
-  async function edit(params: EditParams, opts: { signal: AbortSignal; onProgress?: (p: Progress) => void }): Promise<EditResult> {
+  async function edit(image: Uint8Array, spec: EditSpec, opts: EditOptions): Promise<EditResult> {
     // 0. Deadline: the request's own, and the client going away, both stop the edit.
-    const deadlineAt = Date.now() + params.timeoutMs;
-    const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(params.timeoutMs)]);
-    const id = randomUUID();
-    const timings: { stage: string; durationMs: number }[] = [];
+    const deadlineAt = Date.now() + spec.timeoutMs;
+    const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(spec.timeoutMs)]);
+    const { id } = opts.record;
+    const timings: StageTiming[] = [];
     const timed = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
       const start = performance.now();
       try {
@@ -87,15 +92,16 @@ export function createEditService(deps: EditServiceDeps): EditService {
     };
 
     // 1. Decode (pixel limit, EXIF orientation, alpha flattened) and resize to the working size.
-    const decoded = await timed("decode", () => decodeImage(params.image, deps.imageLimits));
+    const decoded = await timed("decode", () => decodeImage(image, deps.imageLimits));
     const size = fixed ?? planResize(decoded, policy);
     const working = await timed("resize", () => resizeRgb(decoded, size.width, size.height));
 
     // 2. Progress: subscribe to this edit's latents before the denoiser can publish the first.
+    //    Each latent carries its publish span's context: receiving it continues the edit's trace.
     const watch = opts.onProgress && deps.natsState.connected ? watchLatents(deps.nc, id, { signal }) : null;
     const forwarding = watch
       ? (async () => {
-          for await (const cp of watch) opts.onProgress!({ step: cp.step, totalSteps: cp.totalSteps, stage: "denoise" });
+          for await (const cp of watch) await received(cp, () => opts.onProgress!({ step: cp.step, totalSteps: cp.totalSteps, stage: "denoise" }));
         })().catch(() => undefined)
       : null;
     if (watch) await Promise.race([watch.ready.catch(() => undefined), sleep(PROGRESS_SUBSCRIBE_WAIT_MS)]);
@@ -104,17 +110,15 @@ export function createEditService(deps: EditServiceDeps): EditService {
     let out;
     try {
       out = await runEdit(
-        { backends: deps.downstream.backends(deadlineAt, deps.previewEvery), tasks: deps.tasks, uncond: deps.uncond },
+        { backends: deps.downstream.backends(deadlineAt, deps.previewEvery), tasks: deps.tasks, uncond: deps.uncond, minTaskConfidence: deps.minTaskConfidence },
         {
           editId: id,
           image: working,
-          instruction: params.instruction,
-          ...(params.task ? { task: params.task } : {}),
-          steps: params.steps,
-          guidanceScale: params.guidanceScale,
-          imageGuidanceScale: params.imageGuidanceScale,
-          seed: params.seed,
+          instruction: spec.instruction,
+          task: spec.task,
+          sampling: spec.sampling,
           previewEvery: deps.previewEvery,
+          onTask: (t) => (opts.record.task = t?.task.name),
         },
         signal,
       );
@@ -125,43 +129,44 @@ export function createEditService(deps: EditServiceDeps): EditService {
       await forwarding;
     }
     timings.push(...out.timings);
-    if (out.task) recordTaskLookup(out.task.predicted);
 
     // 4. Multi-turn post-process, then encode at the requested size.
-    const edited = params.preserveUnedited ? thresholdComposite(working, out.image) : out.image;
-    const target = params.size === "original" ? { width: decoded.width, height: decoded.height } : { width: edited.width, height: edited.height };
+    const edited = spec.output.preserveUnedited ? thresholdComposite(working, out.image) : out.image;
+    const target = spec.output.size === "original" ? { width: decoded.width, height: decoded.height } : { width: edited.width, height: edited.height };
     const encoded = await timed("encode", () =>
-      encodeImage(edited, params.outputFormat, target.width !== edited.width || target.height !== edited.height ? { resizeTo: target } : {}),
+      encodeImage(edited, spec.output.format, target.width !== edited.width || target.height !== edited.height ? { resizeTo: target } : {}),
     );
     return {
       id,
       image: encoded.bytes,
-      mimeType: OUTPUT_MIME_TYPES[params.outputFormat],
+      mimeType: OUTPUT_MIME_TYPES[spec.output.format],
       width: target.width,
       height: target.height,
       task: out.task,
-      seed: params.seed,
+      seed: spec.sampling.seed,
       timings,
     };
   }
-
-  const recorded = async (params: EditParams, opts: { signal: AbortSignal; onProgress?: (p: Progress) => void }) => {
-    const result = await edit(params, opts);
-    for (const t of result.timings) recordStage(t.stage, t.durationMs);
-    return result;
-  };
 
   return {
     get inFlight() {
       return inFlight;
     },
-    async edit(params, opts) {
+    async edit(image, spec, opts) {
       if (inFlight >= deps.maxConcurrentEdits) {
-        throw new UnavailableError(`${inFlight} edits in flight (EMUEDIT_MAX_CONCURRENT_EDITS)`, deps.retryAfterS);
+        const err = new EmueditError(Status.Unavailable, `${inFlight} edits in flight (EMUEDIT_MAX_CONCURRENT_EDITS)`, { retryAfterS: deps.retryAfterS });
+        recordEdit(err.code, "none");
+        throw err;
       }
       inFlight++;
       try {
-        return await recorded(params, opts);
+        const result = await edit(image, spec, opts);
+        for (const t of result.timings) recordStage(t.stage, t.durationMs);
+        recordEdit("ok", opts.record.task ?? "none");
+        return result;
+      } catch (err) {
+        recordEdit(err instanceof EmueditError ? err.code : "internal", opts.record.task ?? "none");
+        throw err;
       } finally {
         inFlight--;
       }
@@ -169,11 +174,19 @@ export function createEditService(deps: EditServiceDeps): EditService {
   };
 }
 
+/** One latent message received: a span in the trace of the step that published it. */
+function received(cp: LatentCheckpoint, forward: () => void): Promise<void> {
+  return withContext(extractTraceContext(cp.traceContext), () =>
+    withSpan("emuedit.latent.receive", { "emuedit.edit_id": cp.editId, "emuedit.step": cp.step, "emuedit.steps": cp.totalSteps }, async () => forward()),
+  );
+}
+
 /** An edit stopped by its own deadline is a 504, by the client going away a 499. */
 function asDeadline(err: unknown, signal: AbortSignal, clientSignal: AbortSignal): unknown {
-  if (err instanceof DeadlineError) return err;
-  if (signal.aborted && !clientSignal.aborted) return new DeadlineError("the edit did not finish before its deadline", { cause: err });
-  if (clientSignal.aborted) return new RequestError(499, "cancelled", "the client cancelled the edit", undefined, { cause: err });
-  if (err instanceof EditAbortedError) return new DeadlineError(err.message, { cause: err });
+  if (err instanceof EmueditError && err.status === Status.DeadlineExceeded) return err;
+  if (signal.aborted && !clientSignal.aborted) return new EmueditError(Status.DeadlineExceeded, "the edit did not finish before its deadline", { cause: err });
+  if (clientSignal.aborted) return new EmueditError(Status.Cancelled, "the client cancelled the edit", { cause: err });
+  // Cancelled by neither: a model service gave up on the call (its shutdown grace ran out).
+  if (err instanceof EmueditError && err.status === Status.Cancelled) return new EmueditError(Status.Unavailable, err.message, { cause: err });
   return err;
 }

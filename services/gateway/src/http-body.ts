@@ -1,8 +1,10 @@
 // Request bodies with a hard size limit, parsed as multipart/form-data or JSON into the raw
-// fields that parseEditParams validates.
+// fields that the edit contract's parseEditSpec validates.
 import type { IncomingMessage } from "node:http";
-import { badRequest, payloadTooLarge, RequestError } from "./request-errors.js";
-import type { RawFields } from "./edit-params.js";
+import { InvalidEditError, type RawFields } from "@emuedit/edit-contract";
+import { EmueditError, Status } from "@emuedit/errors";
+
+const invalidBody = (message: string, cause?: unknown) => new EmueditError(Status.InvalidArgument, message, { code: "invalid_body", cause });
 
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
@@ -23,9 +25,9 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
     req.on("data", onData);
     req.once("end", onEnd);
     // a client that goes away mid-body: nobody reads the answer, but the request settles as a 4xx
-    req.once("error", (err) => reject(new RequestError(400, "invalid_body", "the connection failed before the body ended", undefined, { cause: err })));
+    req.once("error", (err) => reject(invalidBody("the connection failed before the body ended", err)));
     req.once("close", () => {
-      if (!req.complete) reject(new RequestError(400, "invalid_body", "the connection closed before the body ended"));
+      if (!req.complete) reject(invalidBody("the connection closed before the body ended"));
     });
   });
 }
@@ -36,14 +38,14 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
  * it had not read yet; so up to another maxBytes of the upload is read and dropped while the
  * answer goes out, and only a client that sends more than that has its connection cut.
  */
-function refuse(req: IncomingMessage, maxBytes: number, message: string): RequestError {
+function refuse(req: IncomingMessage, maxBytes: number, message: string): EmueditError {
   let dropped = 0;
   req.on("data", (chunk: Buffer) => {
     dropped += chunk.length;
     if (dropped > maxBytes) req.socket?.destroy();
   });
   req.resume();
-  return payloadTooLarge(message);
+  return new EmueditError(Status.PayloadTooLarge, message);
 }
 
 export interface EditBody {
@@ -68,7 +70,7 @@ export async function parseEditBody(contentType: string | undefined, body: Buffe
   const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
   if (type === "multipart/form-data") return parseMultipart(contentType!, body);
   if (type === "application/json") return parseJson(body);
-  throw new RequestError(415, "unsupported_media_type", `send multipart/form-data or application/json, got "${type || "(none)"}"`);
+  throw new EmueditError(Status.UnsupportedMediaType, `send multipart/form-data or application/json, got "${type || "(none)"}"`);
 }
 
 async function parseMultipart(contentType: string, body: Buffer): Promise<EditBody> {
@@ -77,16 +79,16 @@ async function parseMultipart(contentType: string, body: Buffer): Promise<EditBo
     // undici's multipart parser (Node's fetch): no extra dependency, bounded by readBody's limit.
     form = await new Response(body, { headers: { "content-type": contentType } }).formData();
   } catch (err) {
-    throw new RequestError(400, "invalid_body", "malformed multipart/form-data body", undefined, { cause: err });
+    throw invalidBody("malformed multipart/form-data body", err);
   }
   const file = form.get("image");
   let image: Uint8Array | undefined;
   if (file !== null && typeof file !== "string") image = new Uint8Array(await file.arrayBuffer());
-  else if (typeof file === "string") throw badRequest("image", "must be a file part, not a text field");
+  else if (typeof file === "string") throw new InvalidEditError("image", "must be a file part, not a text field");
   const fields: Record<string, string | undefined> = {};
   for (const name of FIELD_NAMES) {
     const v = form.get(name);
-    if (v !== null && typeof v !== "string") throw badRequest(name, "must be a text field");
+    if (v !== null && typeof v !== "string") throw new InvalidEditError(name, "must be a text field");
     fields[name] = v ?? undefined;
   }
   return { image, fields };
@@ -97,23 +99,19 @@ function parseJson(body: Buffer): EditBody {
   try {
     json = JSON.parse(body.toString("utf8"));
   } catch (err) {
-    throw new RequestError(400, "invalid_body", "body is not valid JSON", undefined, { cause: err });
+    throw invalidBody("body is not valid JSON", err);
   }
-  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new RequestError(400, "invalid_body", "JSON body must be an object");
+  if (json === null || typeof json !== "object" || Array.isArray(json)) throw invalidBody("JSON body must be an object");
   const o = json as Record<string, unknown>;
   let image: Uint8Array | undefined;
   if (o.image !== undefined) {
-    if (typeof o.image !== "string") throw badRequest("image", "must be a base64 string");
+    if (typeof o.image !== "string") throw new InvalidEditError("image", "must be a base64 string");
     const b64 = o.image.replace(/^data:[^;]+;base64,/, "");
-    if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(b64)) throw badRequest("image", "is not valid base64");
+    if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(b64)) throw new InvalidEditError("image", "is not valid base64");
     image = Buffer.from(b64, "base64");
   }
-  const fields: RawFields = {};
-  for (const name of FIELD_NAMES) {
-    const v = o[name];
-    if (v === undefined || v === null) continue;
-    if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") throw badRequest(name, "must be a string, number or boolean");
-    fields[name] = v;
-  }
+  // Values of any JSON type go on: parseEditSpec says what each field accepts.
+  const fields: Record<string, unknown> = {};
+  for (const name of FIELD_NAMES) if (o[name] !== undefined && o[name] !== null) fields[name] = o[name];
   return { image, fields };
 }

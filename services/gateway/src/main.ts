@@ -1,8 +1,10 @@
 // gateway: the HTTP API and the gRPC EditorService in front of the three model services.
-// Owns validation, limits, task resolution, orchestration, deadlines and encoding; no model.
+// Owns validation, limits, task resolution, orchestration, deadlines and encoding; it holds no
+// model runtime (its package depends on @emuedit/edit-contract, never on @emuedit/stages).
+import { setTimeout as sleep } from "node:timers/promises";
+import { createUncondCache } from "@emuedit/edit-contract";
 import { loadModelPackage } from "@emuedit/model-package";
 import { connectNats, natsReady, trackConnection } from "@emuedit/nats";
-import { createUncondCache } from "@emuedit/pipeline";
 import { addService, EditorService } from "@emuedit/proto";
 import { createLogger, messageLimitBytes, onTerminate, readSettings, startGrpcServer } from "@emuedit/service-kit";
 import { startTelemetry } from "@emuedit/telemetry";
@@ -13,8 +15,8 @@ import { createHttpServer } from "./http-server.js";
 import { gatewaySettings } from "./settings.js";
 import { startTaskCache } from "./task-registry.js";
 
-const log = createLogger("gateway");
 const settings = readSettings(gatewaySettings);
+const log = createLogger("gateway", { level: settings.logLevel });
 const telemetry = await startTelemetry({
   serviceName: "emuedit-gateway",
   ...(settings.metricsPort ? { metricsPort: settings.metricsPort } : {}),
@@ -30,13 +32,15 @@ const tasks = await startTaskCache(nc, pkg, settings.seedTasks, log);
 // text tensors, with headroom.
 const side = Math.max(pkg.resolution, settings.maxWorkingSidePx);
 const decodeBytes = side * side * 3 + pkg.unet.latentChannels * (side / pkg.vaeScaleFactor) ** 2 * 4;
-const maxMessageBytes = messageLimitBytes(Math.max(decodeBytes, 3 * pkg.textEncoder.sequenceLength * pkg.textEncoder.hiddenDim * 4));
 const downstream = createDownstream(
   { textEncoder: settings.textEncoderAddress, vae: settings.vaeAddress, unet: settings.unetAddress },
-  maxMessageBytes,
-  settings.retryAfterS,
-  pkg.vaeDecoder.takesSource,
+  {
+    maxMessageBytes: messageLimitBytes(Math.max(decodeBytes, 3 * pkg.textEncoder.sequenceLength * pkg.textEncoder.hiddenDim * 4)),
+    retryAfterS: settings.retryAfterS,
+    decoderTakesSource: pkg.vaeDecoder.takesSource,
+  },
 );
+// The empty prompt's encode has its own deadline: no edit's client owns it.
 const uncond = createUncondCache((texts, signal) => downstream.backends(Date.now() + settings.defaultTimeoutMs, 1).encodeText(texts, signal));
 const edits = createEditService({
   pkg,
@@ -48,19 +52,22 @@ const edits = createEditService({
   imageLimits: { maxInputBytes: settings.maxBodyBytes, maxInputPixels: settings.maxInputPixels },
   maxWorkingSidePx: settings.maxWorkingSidePx,
   previewEvery: settings.previewEvery,
+  minTaskConfidence: settings.minTaskConfidence,
   maxConcurrentEdits: settings.maxConcurrentEdits,
   retryAfterS: settings.retryAfterS,
 });
 const defaults = pkg.defaults;
 const limits = settings;
 
+let draining = false;
 const ready = async () => {
   const [services, natsOk] = await Promise.all([downstream.ready(settings.readyCheckMs), natsReady(nc, { timeoutMs: settings.readyCheckMs })]);
-  const checks = { ...services, nats: natsOk ? "CONNECTED" : "DISCONNECTED" };
-  return { ready: natsOk && Object.values(services).every((s) => s === "SERVING"), checks };
+  const checks = { ...services, nats: natsOk ? "CONNECTED" : "DISCONNECTED", ...(draining ? { gateway: "DRAINING" } : {}) };
+  const isReady = !draining && natsOk && Object.values(services).every((s) => s === "SERVING");
+  return { ready: isReady, status: draining ? "draining" : isReady ? "ready" : "not_ready", checks };
 };
 
-const http = createHttpServer({ edits, tasks, defaults, limits, maxBodyBytes: settings.maxBodyBytes, ready, log });
+const http = createHttpServer({ edits, tasks, defaults, limits, maxBodyBytes: settings.maxBodyBytes, retryAfterS: settings.retryAfterS, ready, log });
 await new Promise<void>((resolve) => http.listen(settings.httpPort, settings.httpHost, resolve));
 const httpAddress = http.address();
 const httpPort = typeof httpAddress === "object" && httpAddress ? httpAddress.port : settings.httpPort;
@@ -71,17 +78,30 @@ const grpc = await startGrpcServer({
   port: settings.grpcPort,
   maxMessageBytes: messageLimitBytes(settings.maxBodyBytes),
   log,
-  register: (s) => addService(s, EditorService, editorHandlers({ edits, tasks, defaults, limits })),
+  register: (s) => addService(s, EditorService, editorHandlers({ edits, tasks, defaults, limits, log })),
 });
 grpc.health.setStatus("", "SERVING");
 grpc.health.setStatus(EditorService.typeName, "SERVING");
 log.info("ready", { http: `http://${settings.httpHost}:${httpPort}`, grpc: grpc.address, model: pkg.name, tasks: tasks.size });
 
 onTerminate(log, async () => {
-  // Stop accepting, let in-flight edits finish, then release connections.
+  // 1. Not ready at once (/readyz 503, gRPC health NOT_SERVING) while still answering, so load
+  //    balancers move away; 2. stop accepting; 3. in-flight edits finish (bounded by the grace);
+  //    4. release connections. The model services are still up: the launcher stops them after us.
+  draining = true;
+  const grpcDrained = grpc.shutdown({ delayMs: settings.shutdownDelayMs, graceMs: settings.shutdownGraceMs });
+  if (settings.shutdownDelayMs > 0) {
+    log.info("not ready; still answering before it stops accepting", { delayMs: settings.shutdownDelayMs, inFlight: edits.inFlight });
+    await sleep(settings.shutdownDelayMs);
+  }
   const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+  // Keep-alive connections go idle as their last response ends; close them then, not after the
+  // client's keep-alive timeout.
+  const idleSweep = setInterval(() => http.closeIdleConnections(), 50);
   http.closeIdleConnections();
-  await Promise.race([Promise.all([httpClosed, grpc.shutdown(settings.shutdownGraceMs)]), new Promise((r) => setTimeout(r, settings.shutdownGraceMs))]);
+  const graceOver = sleep(settings.shutdownGraceMs).then(() => log.warn("grace period over, closing connections", { inFlight: edits.inFlight }));
+  await Promise.race([Promise.all([httpClosed, grpcDrained]), graceOver]);
+  clearInterval(idleSweep);
   http.closeAllConnections();
   tasks.close();
   downstream.close();

@@ -1,18 +1,25 @@
-// The gateway's metrics (names in @emuedit/telemetry's MetricName): per-stage latency, and the
-// pending work per stage that autoscaling reads (DESIGN.md section 7).
-import { counter, gauge, MetricName, stageHistogram } from "@emuedit/telemetry";
+// The gateway's metrics (names in @emuedit/telemetry's MetricName): edits by outcome, per-stage
+// latency, the pending work per stage that autoscaling reads, and the task cache's lookups.
+import { counter, gauge, MetricName, observableCounter, stageHistogram } from "@emuedit/telemetry";
 
 const stageDuration = stageHistogram();
 const queueDepth = gauge(MetricName.QueueDepth, { description: "Calls in flight or waiting per stage, seen from the gateway" });
-const taskLookups = counter(MetricName.TaskCacheHits, { description: "Task lookups served from the in-memory cache" });
+const edits = counter(MetricName.Edits, { description: "Edits answered, by outcome (ok or the error code) and task" });
 const pending = new Map<string, number>();
 
 export function recordStage(stage: string, durationMs: number): void {
   stageDuration.record(stage, durationMs);
 }
 
-export function recordTaskLookup(predicted: boolean): void {
-  taskLookups.add(1, { predicted: String(predicted) });
+/** `task`: the resolved task's name, or "none" (never a client's string: labels stay bounded). */
+export function recordEdit(outcome: string, task: string): void {
+  edits.add(1, { outcome, task });
+}
+
+/** The task cache counts its own lookups of named tasks; they are exported as they stand at each scrape. */
+export function observeTaskCache(stats: { readonly hits: number; readonly misses: number }): void {
+  observableCounter(MetricName.TaskCacheHits, { description: "Lookups of a named task served from the in-memory cache" }, () => [[stats.hits, {}]]);
+  observableCounter(MetricName.TaskCacheMisses, { description: "Lookups of a named task the cache does not hold" }, () => [[stats.misses, {}]]);
 }
 
 /** Counts `fn` as pending work of `stage` while it runs. */

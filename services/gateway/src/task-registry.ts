@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { createTaskCache, openTaskRegistry, PACKAGE_ORIGIN, type TaskCache, type TaskEntry } from "@emuedit/nats";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "@emuedit/service-kit";
+import { observeTaskCache } from "./metrics.js";
 
 /** "package:<name>:<12 hex of sha256 over the task table>": changes whenever the table does. */
 export function packageOrigin(pkg: ModelPackage): string {
@@ -44,5 +45,6 @@ export async function startTaskCache(nc: NatsConnection, pkg: ModelPackage, seed
   });
   await cache.start();
   cache.list().forEach(warnIfForeign);
+  observeTaskCache(cache.stats);
   return cache;
 }

@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { resetOrFail } from "@emuedit/testing";
+import { EmueditError, HTTP_STATUS } from "@emuedit/errors";
 import { readBody } from "../src/http-body.js";
-import { RequestError } from "../src/request-errors.js";
 
 const LIMIT = 64 * 1024;
 let server: http.Server;
@@ -28,7 +28,7 @@ before(async () => {
         res.end(String(body.length));
       },
       (err: unknown) => {
-        const status = err instanceof RequestError ? err.status : 500;
+        const status = err instanceof EmueditError ? HTTP_STATUS[err.status] : 500;
         outcomes.push({ ok: false, status });
         settled?.();
         if (res.destroyed) return;

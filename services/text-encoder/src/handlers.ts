@@ -1,6 +1,8 @@
-import type { TextStage } from "@emuedit/pipeline";
-import { GrpcStatus, invalidArgument, type ServiceImpl, type TextEncoderService } from "@emuedit/proto";
-import { toGrpcError, type Logger } from "@emuedit/service-kit";
+// TextEncoderService.Encode: the text-encoder service's wire edge.
+import { EmueditError, Status } from "@emuedit/errors";
+import type { ServiceImpl, TextEncoderService } from "@emuedit/proto";
+import type { Logger } from "@emuedit/service-kit";
+import type { TextStage } from "@emuedit/stages";
 import { tensorToProto } from "@emuedit/tensors";
 import type { TextEncoderSettings } from "./settings.js";
 
@@ -9,10 +11,10 @@ export function textEncoderHandlers(stage: TextStage, limits: TextEncoderSetting
     async encode(req, ctx) {
       const { texts } = req;
       if (texts.length === 0 || texts.length > limits.maxTexts) {
-        throw invalidArgument(`texts: send 1..${limits.maxTexts} instructions, got ${texts.length}`);
+        throw new EmueditError(Status.InvalidArgument, `texts: send 1..${limits.maxTexts} instructions, got ${texts.length}`);
       }
       const tooLong = texts.findIndex((t) => t.length > limits.maxTextChars);
-      if (tooLong >= 0) throw invalidArgument(`texts[${tooLong}]: longer than ${limits.maxTextChars} characters`);
+      if (tooLong >= 0) throw new EmueditError(Status.InvalidArgument, `texts[${tooLong}]: longer than ${limits.maxTextChars} characters`);
       try {
         const out = await stage.encode(texts, ctx.signal);
         return {
@@ -21,9 +23,8 @@ export function textEncoderHandlers(stage: TextStage, limits: TextEncoderSetting
           ...(out.taskLogits ? { taskLogits: tensorToProto(out.taskLogits) } : {}),
         };
       } catch (err) {
-        const g = toGrpcError(err, ctx.signal);
-        if (g.code === GrpcStatus.INTERNAL) log.error("encode failed", { error: g.message });
-        throw g;
+        if (!(err instanceof EmueditError) || err.status === Status.Internal) log.error("encode failed", { error: String(err) });
+        throw err;
       }
     },
   };

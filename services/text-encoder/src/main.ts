@@ -1,16 +1,15 @@
 // text-encoder service: TextEncoderService.Encode over the package's tokenizer, text encoder and
-// task classifier. Wiring only; the work is createTextStage in @emuedit/pipeline.
+// task classifier. Wiring only; the work is createTextStage in @emuedit/stages.
 import { loadModelPackage } from "@emuedit/model-package";
-import { createSessionPool } from "@emuedit/onnx-runtime";
-import { createTextStage } from "@emuedit/pipeline";
 import { addService, TextEncoderService } from "@emuedit/proto";
 import { createLogger, messageLimitBytes, onTerminate, readSettings, startGrpcServer } from "@emuedit/service-kit";
-import { startTelemetry } from "@emuedit/telemetry";
+import { createTextStage, openComponent } from "@emuedit/stages";
+import { observeModelQueues, startTelemetry } from "@emuedit/telemetry";
 import { textEncoderHandlers } from "./handlers.js";
 import { textEncoderSettings } from "./settings.js";
 
-const log = createLogger("text-encoder");
 const settings = readSettings(textEncoderSettings);
+const log = createLogger("text-encoder", { level: settings.logLevel });
 const telemetry = await startTelemetry({
   serviceName: "emuedit-text-encoder",
   ...(settings.metricsPort ? { metricsPort: settings.metricsPort } : {}),
@@ -18,12 +17,13 @@ const telemetry = await startTelemetry({
 });
 
 const pkg = await loadModelPackage(settings.modelDir);
-const poolSettings = { workers: settings.workers, intraOpThreads: settings.intraOpThreads, maxQueue: settings.maxQueue };
-const textEncoder = await createSessionPool({ modelPath: pkg.textEncoder.path, name: "text_encoder", ...poolSettings });
-const taskClassifier = pkg.taskClassifier
-  ? await createSessionPool({ modelPath: pkg.taskClassifier.path, name: "task_classifier", ...poolSettings })
-  : null;
+const textEncoder = await openComponent(pkg, pkg.textEncoder, "text_encoder", settings);
+const taskClassifier = pkg.taskClassifier ? await openComponent(pkg, pkg.taskClassifier, "task_classifier", settings) : null;
 const stage = createTextStage(pkg, { textEncoder, taskClassifier });
+observeModelQueues({
+  text_encoder: () => ({ waiting: textEncoder.queueDepth(), running: textEncoder.activeRuns() }),
+  ...(taskClassifier ? { task_classifier: () => ({ waiting: taskClassifier.queueDepth(), running: taskClassifier.activeRuns() }) } : {}),
+});
 
 // Largest reply: maxTexts rows of [L,D] + [D] + [T] float32.
 const { sequenceLength: l, hiddenDim: d } = pkg.textEncoder;
@@ -41,7 +41,7 @@ server.health.setStatus(TextEncoderService.typeName, "SERVING");
 log.info("ready", { model: pkg.name, address: server.address, tasks: pkg.tasks.length });
 
 onTerminate(log, async () => {
-  await server.shutdown(settings.shutdownGraceMs);
+  await server.shutdown({ delayMs: settings.shutdownDelayMs, graceMs: settings.shutdownGraceMs });
   await Promise.all([textEncoder.close(), taskClassifier?.close()]);
   await telemetry.shutdown();
 });

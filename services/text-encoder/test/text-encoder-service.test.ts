@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadModelPackage, type ModelPackage } from "@emuedit/model-package";
 import { createSessionPool, type SessionPool } from "@emuedit/onnx-runtime";
-import { createTextStage } from "@emuedit/pipeline";
+import { createTextStage } from "@emuedit/stages";
 import { addService, createClient, GrpcError, GrpcStatus, TextEncoderService, type Client } from "@emuedit/proto";
 import { createLogger, startGrpcServer, type GrpcServerHandle } from "@emuedit/service-kit";
 import { tensorFromProto } from "@emuedit/tensors";
@@ -25,7 +25,7 @@ before(async () => {
     createSessionPool({ modelPath: pkg.taskClassifier!.path, ...opts }),
   ]);
   pools = [textEncoder, taskClassifier];
-  const log = createLogger("text-test", () => undefined);
+  const log = createLogger("text-test", { sink: () => undefined });
   const stage = createTextStage(pkg, { textEncoder, taskClassifier });
   server = await startGrpcServer({
     name: "text-encoder",
@@ -40,7 +40,7 @@ before(async () => {
 
 after(async () => {
   client?.close();
-  await server?.shutdown(1000);
+  await server?.shutdown({ delayMs: 0, graceMs: 1000 });
   await Promise.all(pools.map((p) => p.close()));
 });
 
@@ -66,7 +66,7 @@ describe("text-encoder service", () => {
 
   test("text-encoder - too many or too long texts are INVALID_ARGUMENT", async () => {
     const bad = (texts: string[], includes: string) =>
-      assert.rejects(client.encode({ texts }, { deadlineMs: 5000 }), (e: unknown) => e instanceof GrpcError && e.code === GrpcStatus.INVALID_ARGUMENT && e.details.includes(includes));
+      assert.rejects(client.encode({ texts }, { deadlineMs: 5000 }), (e: unknown) => e instanceof GrpcError && e.grpcCode === GrpcStatus.INVALID_ARGUMENT && e.grpcDetails.includes(includes));
     await bad([], "1..4");
     await bad(["a", "b", "c", "d", "e"], "1..4");
     await bad(["ok", "x".repeat(101)], "texts[1]");

@@ -8,13 +8,13 @@ import { fileURLToPath } from "node:url";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { loadModelPackage, type ModelPackage } from "@emuedit/model-package";
-import { connectNats, createLatentPublisher, ensureLatentStream, trackConnection, watchLatents } from "@emuedit/nats";
+import { connectNats, createLatentPublisher, ensureLatentStream, trackConnection, watchLatents, type LatentPublisher } from "@emuedit/nats";
 import { createSessionPool, type SessionPool } from "@emuedit/onnx-runtime";
-import { createDenoiserStage } from "@emuedit/pipeline";
+import { createDenoiserStage } from "@emuedit/stages";
 import { addService, createClient, DenoiserService, GrpcError, GrpcStatus, type Client } from "@emuedit/proto";
 import { createLogger, startGrpcServer, type GrpcServerHandle } from "@emuedit/service-kit";
 import { tensorFromProto, tensorToProto } from "@emuedit/tensors";
-import { startNatsServer, type NatsServerHandle } from "@emuedit/testing";
+import { startNatsServer, waitFor, type NatsServerHandle } from "@emuedit/testing";
 import { denoiserHandlers } from "../src/handlers.js";
 
 const FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../models/fixture-tiny");
@@ -24,29 +24,33 @@ let pool: SessionPool;
 let server: GrpcServerHandle;
 let client: Client<typeof DenoiserService>;
 let pkg: ModelPackage;
+let publisher: LatentPublisher;
 
 before(async () => {
   pkg = await loadModelPackage(FIXTURE);
-  nats = await startNatsServer();
+  // A small max payload sends the fixture's latents (with the multistep history) through the
+  // object store, the path large models take.
+  nats = await startNatsServer({ maxPayload: 8192 });
   nc = await connectNats(nats.url);
   await ensureLatentStream(await jetstreamManager(nc));
   pool = await createSessionPool({ modelPath: pkg.unet.path, workers: 1, intraOpThreads: 1 });
-  const log = createLogger("unet-test", () => undefined);
-  const stage = createDenoiserStage(pkg, pool, { maxSteps: 200, maxGuidanceScale: 30 });
+  publisher = createLatentPublisher(nc);
+  const log = createLogger("unet-test", { sink: () => undefined });
+  const stage = createDenoiserStage(pkg, pool);
   server = await startGrpcServer({
     name: "unet",
     host: "127.0.0.1",
     port: 0,
     maxMessageBytes: 4 * 1024 * 1024,
     log,
-    register: (s) => addService(s, DenoiserService, denoiserHandlers({ pkg, stage, publisher: createLatentPublisher(nc), js: jetstream(nc), nats: trackConnection(nc), log })),
+    register: (s) => addService(s, DenoiserService, denoiserHandlers({ pkg, stage, limits: { maxSteps: 200, maxGuidanceScale: 30 }, publisher, js: jetstream(nc), nats: trackConnection(nc), log })),
   });
   client = createClient(DenoiserService, server.address);
 });
 
 after(async () => {
   client?.close();
-  await server?.shutdown(1000);
+  await server?.shutdown({ delayMs: 0, graceMs: 1000 });
   await pool?.close();
   await nc?.close();
   await nats?.stop();
@@ -89,7 +93,9 @@ describe("denoiser service", () => {
         break;
       }
     }
-    await assert.rejects(first, (e: unknown) => e instanceof GrpcError && e.code === GrpcStatus.CANCELLED);
+    await assert.rejects(first, (e: unknown) => e instanceof GrpcError && e.grpcCode === GrpcStatus.CANCELLED);
+    // The aborted edit leaves nothing behind in the publisher (its checkpoint stays in JetStream).
+    await waitFor(() => publisher.trackedEdits === 0, { timeoutMs: 5000, description: "the aborted edit released" });
 
     // Resume on "another replica": only the edit id and from_checkpoint say where to continue.
     const steps: number[] = [];
@@ -110,7 +116,7 @@ describe("denoiser service", () => {
     const bad = async (patch: Record<string, unknown>, includes: string) =>
       assert.rejects(
         client.denoise({ ...request("bad", 4), ...patch }, { deadlineMs: 5000 }),
-        (e: unknown) => e instanceof GrpcError && e.code === GrpcStatus.INVALID_ARGUMENT && e.details.includes(includes),
+        (e: unknown) => e instanceof GrpcError && e.grpcCode === GrpcStatus.INVALID_ARGUMENT && e.grpcDetails.includes(includes),
         includes,
       );
     await bad({ editId: "no spaces allowed" }, "edit");

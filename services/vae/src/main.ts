@@ -1,16 +1,15 @@
 // vae service: VaeService.Encode / Decode over the package's autoencoder. Wiring only; the work
-// is createVaeStage in @emuedit/pipeline.
+// is createVaeStage in @emuedit/stages.
 import { loadModelPackage } from "@emuedit/model-package";
-import { createSessionPool } from "@emuedit/onnx-runtime";
-import { createVaeStage } from "@emuedit/pipeline";
 import { addService, VaeService } from "@emuedit/proto";
 import { createLogger, messageLimitBytes, onTerminate, readSettings, startGrpcServer } from "@emuedit/service-kit";
-import { startTelemetry } from "@emuedit/telemetry";
+import { createVaeStage, openComponent } from "@emuedit/stages";
+import { observeModelQueues, startTelemetry } from "@emuedit/telemetry";
 import { vaeHandlers } from "./handlers.js";
 import { vaeSettings } from "./settings.js";
 
-const log = createLogger("vae");
 const settings = readSettings(vaeSettings);
+const log = createLogger("vae", { level: settings.logLevel });
 const telemetry = await startTelemetry({
   serviceName: "emuedit-vae",
   ...(settings.metricsPort ? { metricsPort: settings.metricsPort } : {}),
@@ -18,12 +17,12 @@ const telemetry = await startTelemetry({
 });
 
 const pkg = await loadModelPackage(settings.modelDir);
-const poolSettings = { workers: settings.workers, intraOpThreads: settings.intraOpThreads, maxQueue: settings.maxQueue };
-const [encoder, decoder] = await Promise.all([
-  createSessionPool({ modelPath: pkg.vaeEncoder.path, name: "vae_encoder", ...poolSettings }),
-  createSessionPool({ modelPath: pkg.vaeDecoder.path, name: "vae_decoder", ...poolSettings }),
-]);
+const [encoder, decoder] = await Promise.all([openComponent(pkg, pkg.vaeEncoder, "vae_encoder", settings), openComponent(pkg, pkg.vaeDecoder, "vae_decoder", settings)]);
 const stage = createVaeStage(pkg, { encoder, decoder });
+observeModelQueues({
+  vae_encoder: () => ({ waiting: encoder.queueDepth(), running: encoder.activeRuns() }),
+  vae_decoder: () => ({ waiting: decoder.queueDepth(), running: decoder.activeRuns() }),
+});
 
 // Largest message: a Decode of a full batch of max-size latents (f32) with their uint8 source
 // images (sent for decoders conditioned on them); an Encode is the images alone.
@@ -42,7 +41,7 @@ server.health.setStatus(VaeService.typeName, "SERVING");
 log.info("ready", { model: pkg.name, address: server.address, scaleFactor: stage.scaleFactor });
 
 onTerminate(log, async () => {
-  await server.shutdown(settings.shutdownGraceMs);
+  await server.shutdown({ delayMs: settings.shutdownDelayMs, graceMs: settings.shutdownGraceMs });
   await Promise.all([encoder.close(), decoder.close()]);
   await telemetry.shutdown();
 });

@@ -3,9 +3,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadModelPackage } from "@emuedit/model-package";
 import { createSessionPool, type SessionPool } from "@emuedit/onnx-runtime";
-import { createVaeStage, fixedImageSize } from "@emuedit/pipeline";
+import { fixedImageSize, loadModelPackage } from "@emuedit/model-package";
+import { createVaeStage } from "@emuedit/stages";
 import { addService, createClient, GrpcError, GrpcStatus, VaeService, type Client } from "@emuedit/proto";
 import { createLogger, startGrpcServer, type GrpcServerHandle } from "@emuedit/service-kit";
 import { tensorFromProto, tensorToProto } from "@emuedit/tensors";
@@ -27,7 +27,7 @@ before(async () => {
   pools = [encoder, decoder];
   const stage = createVaeStage(pkg, { encoder, decoder });
   fixed = fixedImageSize(pkg);
-  const log = createLogger("vae-test", () => undefined);
+  const log = createLogger("vae-test", { sink: () => undefined });
   server = await startGrpcServer({
     name: "vae",
     host: "127.0.0.1",
@@ -41,7 +41,7 @@ before(async () => {
 
 after(async () => {
   client?.close();
-  await server?.shutdown(1000);
+  await server?.shutdown({ delayMs: 0, graceMs: 1000 });
   await Promise.all(pools.map((p) => p.close()));
 });
 
@@ -49,7 +49,7 @@ const images = (n: number, h: number, w: number, value = 128) =>
   tensorToProto({ dtype: "uint8", shape: [n, h, w, 3], data: new Uint8Array(n * h * w * 3).fill(value) });
 
 async function rejectsWith(p: Promise<unknown>, code: GrpcStatus, includes: string) {
-  await assert.rejects(p, (e: unknown) => e instanceof GrpcError && e.code === code && e.details.includes(includes), includes);
+  await assert.rejects(p, (e: unknown) => e instanceof GrpcError && e.grpcCode === code && e.grpcDetails.includes(includes), includes);
 }
 
 describe("vae service", () => {

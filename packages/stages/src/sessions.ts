@@ -1,0 +1,42 @@
+// A session pool for one component of a model package, warmed up at the package's working size.
+// Warm-up feeds give each symbolic dim a size by name; left at 1, a dynamic-size export's
+// spatial dims would be 1x1, which the down-sampling in most UNets and VAEs cannot run.
+import type { ModelPackage, OnnxComponent } from "@emuedit/model-package";
+import { createSessionPool, type SessionPool } from "@emuedit/onnx-runtime";
+
+export interface PoolSettings {
+  /** worker_threads per model (each holds one onnxruntime session). */
+  readonly workers: number;
+  /** onnxruntime intra-op threads per worker. */
+  readonly intraOpThreads: number;
+  /** Calls waiting for a worker before RESOURCE_EXHAUSTED (the pool's default when absent). */
+  readonly maxQueue?: number;
+}
+
+/** Inputs whose axes 2 and 3 are pixels or latent cells (docs/model-package.md). */
+const SPATIAL_INPUTS: Readonly<Record<string, "pixels" | "latents">> = {
+  "vae_encoder/sample": "pixels",
+  "vae_decoder/source_sample": "pixels",
+  "vae_decoder/latent_sample": "latents",
+  "unet/sample": "latents",
+};
+
+/** Sizes of a component's symbolic spatial dims at the package's resolution, by dim name. */
+export function warmupDims(pkg: ModelPackage, component: OnnxComponent, name: string): Record<string, number> {
+  const dims: Record<string, number> = {};
+  for (const input of component.inputs) {
+    const kind = SPATIAL_INPUTS[`${name}/${input.name}`];
+    if (!kind || !input.dims) continue;
+    const side = kind === "pixels" ? pkg.resolution : Math.round(pkg.resolution / pkg.vaeScaleFactor);
+    for (const axis of [2, 3]) {
+      const d = input.dims[axis];
+      if (typeof d === "string" && d !== "") dims[d] = side;
+    }
+  }
+  return dims;
+}
+
+/** Opens `component` (named as its folder: "unet", "vae_encoder", ...) in a pool of worker threads. */
+export function openComponent(pkg: ModelPackage, component: OnnxComponent, name: string, pool: PoolSettings): Promise<SessionPool> {
+  return createSessionPool({ modelPath: component.path, name, ...pool, warmupDims: warmupDims(pkg, component, name) });
+}
