@@ -21,15 +21,22 @@ const LATE_MS = 250;
 let sys: RunningSystem;
 let nc: NatsConnection;
 let metricsPort: number;
+let unetMetricsPort: number;
 const gatewayLines: string[] = [];
 
 before(async () => {
   metricsPort = await freePort();
+  unetMetricsPort = await freePort();
   sys = await launchSystem({
     modelDir: FIXTURE_MODEL,
     privateNats: true,
     onLine: (service, line) => void (service === "gateway" && gatewayLines.push(line)),
-    env: { ...ACCEPT_ANY_TASK, EMUEDIT_GATEWAY_METRICS_PORT: String(metricsPort), EMUEDIT_MAX_STEPS: String(DEADLINE_STEPS) },
+    env: {
+      ...ACCEPT_ANY_TASK,
+      EMUEDIT_GATEWAY_METRICS_PORT: String(metricsPort),
+      EMUEDIT_UNET_METRICS_PORT: String(unetMetricsPort),
+      EMUEDIT_MAX_STEPS: String(DEADLINE_STEPS),
+    },
   });
   nc = await connect({ servers: sys.natsUrl });
 });
@@ -256,5 +263,26 @@ describe("edit api", () => {
       assert.match(text, new RegExp(`emuedit_stage_duration_ms_count\\{[^}]*stage="${stage}"`), stage);
     }
     assert.match(text, /emuedit_queue_depth\{[^}]*stage="unet"/);
+  });
+
+  test("metrics - edits by outcome, named-task lookups (hits and misses), and the unet's own queue", async () => {
+    const scrape = async (port: number) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const value = (text: string, series: RegExp) => Number(series.exec(text)?.[1] ?? 0);
+    const before = await scrape(metricsPort);
+    assert.equal((await postEdit(sys.httpUrl, { image: await sceneBytes(), instruction: "make it brighter", task: "global", steps: "2" })).status, 200);
+    assert.equal((await postEdit(sys.httpUrl, { image: await sceneBytes(), instruction: "x", task: "teleport", steps: "2" })).status, 400);
+    const after = await scrape(metricsPort);
+    const ok = /^emuedit_edits_total\{outcome="ok",task="global"\} (\d+)$/m;
+    const unknown = /^emuedit_edits_total\{outcome="unknown_task",task="none"\} (\d+)$/m;
+    assert.equal(value(after, ok) - value(before, ok), 1, "one more ok edit of task global");
+    assert.equal(value(after, unknown) - value(before, unknown), 1, "one more unknown_task refusal, its name not a label");
+    const hits = /^emuedit_task_cache_hits_total (\d+)$/m;
+    const misses = /^emuedit_task_cache_misses_total (\d+)$/m;
+    assert.equal(value(after, hits) - value(before, hits), 1, "the named task was found");
+    assert.equal(value(after, misses) - value(before, misses), 1, "the unknown name missed");
+    const unet = await scrape(unetMetricsPort);
+    assert.match(unet, /^emuedit_model_queue_depth\{model="unet"\} 0$/m);
+    assert.match(unet, /^emuedit_model_runs_in_flight\{model="unet"\} 0$/m);
+    assert.match(unet, /^emuedit_batch_size_count \d+$/m);
   });
 });

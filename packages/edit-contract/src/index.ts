@@ -6,8 +6,6 @@ export {
   parseEditImage,
   parseSampling,
   DEFAULT_EDIT_LIMITS,
-  SEED_MAX,
-  TASK_NAME,
 } from "./edit-spec.js";
 export type {
   EditSpec,

@@ -34,8 +34,3 @@ export function asEmueditError(err: unknown): EmueditError {
   if (err instanceof EmueditError) return err;
   return new EmueditError(Status.Internal, "internal error", { cause: err });
 }
-
-/** A field-level refusal: "<field>: <what is wrong>", details.field set. */
-export function invalidField(field: string, problem: string, code?: string): EmueditError {
-  return new EmueditError(Status.InvalidArgument, `${field}: ${problem}`, { code: code ?? Status.InvalidArgument, details: { field } });
-}

@@ -23,7 +23,7 @@ import {
 import { readTaskTable, type TaskTable } from "./task-table.js";
 import { PackageKind, type LoadModelPackageOptions, type ModelPackage, type TokenizerFiles } from "./types.js";
 
-/** Scheduler classes packages/diffusion implements (DESIGN.md section 3). */
+/** Scheduler classes a package may name (docs/model-package.md). */
 export const KNOWN_SCHEDULERS: readonly string[] = [
   "EulerAncestralDiscreteScheduler",
   "EulerDiscreteScheduler",

@@ -1,4 +1,4 @@
-// The loaded, checked description of a model package (DESIGN.md section 3, briefs/contract.md).
+// The loaded, checked description of a model package (docs/model-package.md).
 // Every path is absolute. Nothing here holds weights or an onnxruntime session.
 import type { OnnxValueInfo } from "./onnx-metadata.js";
 

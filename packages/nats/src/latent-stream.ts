@@ -11,7 +11,7 @@ import {
 } from "@nats-io/jetstream";
 import { InvalidEditIdError } from "./errors.js";
 
-/** JetStream stream holding the newest latent of every edit (DESIGN.md section 5). */
+/** JetStream stream holding the newest latent of every edit (docs/architecture.md, "NATS"). */
 export const LATENT_STREAM = "EMUEDIT_LATENTS";
 export const LATENT_SUBJECT_PREFIX = "emuedit.latents";
 /** Object store bucket for latents larger than the server's max payload. */

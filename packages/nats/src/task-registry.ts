@@ -4,7 +4,7 @@ import { Kvm, KvWatchInclude, type KV, type KvWatchOptions } from "@nats-io/kv";
 import { TaskEntryFormatError } from "./errors.js";
 import { decodeTaskEntry, encodeTaskEntry, validateTaskName, type TaskEntry } from "./task-entry.js";
 
-/** KV bucket of the task registry (DESIGN.md sections 4 and 5). */
+/** KV bucket of the task registry (docs/architecture.md, "Tasks"). */
 export const TASK_BUCKET = "emuedit_tasks";
 
 export interface TaskChange {

@@ -7,6 +7,7 @@ import { parseEditImage, parseEditSpec, type EditLimits, type SamplingDefaults }
 import { asEmueditError, EmueditError, HTTP_STATUS, isRetryable, Status } from "@emuedit/errors";
 import type { TaskEntry } from "@emuedit/nats";
 import type { Logger } from "@emuedit/service-kit";
+import { currentTraceId } from "@emuedit/telemetry";
 import type { EditRecord, EditResult, EditService } from "./edit-service.js";
 import { parseEditBody, readBody } from "./http-body.js";
 
@@ -51,6 +52,8 @@ interface RequestRecord {
 export function createHttpServer(deps: HttpDeps): http.Server {
   return http.createServer((req, res) => {
     const started = performance.now();
+    // The request's trace (the HTTP server span is active here), so a log line leads to its trace.
+    const traceId = currentTraceId();
     const url = new URL(req.url ?? "/", "http://gateway");
     const record: RequestRecord = { route: url.pathname in ROUTES ? url.pathname : "(unknown)" };
     // One line per request, whether it finished or the client went away (499, as nginx logs it).
@@ -62,6 +65,7 @@ export function createHttpServer(deps: HttpDeps): http.Server {
         duration_ms: Number((performance.now() - started).toFixed(1)),
         edit_id: record.edit?.id,
         task: record.edit?.task,
+        trace_id: traceId,
       });
     });
     route(deps, req, res, url.pathname, record).catch((err: unknown) => sendError(deps, res, err));

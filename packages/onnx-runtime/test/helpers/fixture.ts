@@ -1,4 +1,4 @@
-// Inputs for the fixture package's models (models/fixture-tiny; sizes in /work/briefs/contract.md).
+// Inputs for the fixture package's models (models/fixture-tiny; the contract is docs/model-package.md).
 import { fileURLToPath } from "node:url";
 import type { HostTensor } from "@emuedit/tensors";
 
