@@ -25,10 +25,11 @@ from typing import Dict, Sequence, Tuple
 import numpy as np
 import torch
 
-from . import bpe, export, ort
+from . import bpe, export
 from . import tasks as T
 from . import world as W
 from .models import AutoEncoder, Config, TaskClassifier, TextEncoder, UNet
+from .verify import unet_vae_diffs, verify_package
 
 # pixels per latent cell: the encoder's 2x2 space-to-depth, then one stride-2 convolution
 VAE_SCALE_FACTOR = 4
@@ -100,7 +101,6 @@ def build(out: str, opts: export.ExportOptions, seed: int = 0, merges_n: int = 2
     else:
         export.write_package_meta(out, "ip2p", sched)
     if check:
-        from .verify import verify_package
         for name, diff in verify_package(out, te, unet, ae, clf if opts.layout == "emu" else None, opts).items():
             print(f"{name}: max abs diff {diff:.3g}")
         if opts.dynamic_spatial:
@@ -118,43 +118,14 @@ def verify_sizes(out: str, unet: UNet, ae: AutoEncoder, opts: export.ExportOptio
     (verify.verify_package checks them)."""
     g = torch.Generator().manual_seed(seed)
     cfg, b = unet.cfg, 2
-    with_task = opts.layout == "emu" and cfg.use_task
     diffs: Dict[str, float] = {}
     for hp, wp in sizes:
         if hp % SPATIAL_MULTIPLE or wp % SPATIAL_MULTIPLE:
             raise ValueError(f"{hp}x{wp} px: image sides must be multiples of {SPATIAL_MULTIPLE}")
-        hl, wl = hp // VAE_SCALE_FACTOR, wp // VAE_SCALE_FACTOR
-        tag = f"{hp}x{wp}"
-        x = torch.randn(b, 2 * cfg.latent_channels, hl, wl, generator=g)
-        t = torch.tensor([999.0, 250.0])
-        if opts.timestep_shape != "batch":
-            t = t[:1].expand(b)
+        x = torch.randn(b, 2 * cfg.latent_channels, hp // VAE_SCALE_FACTOR, wp // VAE_SCALE_FACTOR, generator=g)
         ctx = torch.randn(b, 77, cfg.text_dim, generator=g)
         task = torch.randn(b, export.task_input_dim(cfg, opts), generator=g)
-        with torch.no_grad():
-            ref = export.unet_graph_forward(unet, with_task, opts.task_input, x, t, ctx, task)
-        tnp = t.numpy().astype(np.int64 if opts.timestep_dtype == "int64" else np.float32)
-        feeds = {"sample": x.numpy(), "timestep": {"batch": tnp, "one": tnp[:1], "scalar": tnp[0].reshape(())}[
-            opts.timestep_shape], "encoder_hidden_states": ctx.numpy()}
-        if with_task:
-            feeds["task_embedding"] = task.numpy()
-        r = ort.run(os.path.join(out, "unet", "model.onnx"), feeds)
-        diffs[f"unet@{tag}"] = float(np.abs(r["out_sample"] - ref.numpy()).max())
-        img = torch.rand(b, 3, hp, wp, generator=g) * 2 - 1
-        src = torch.rand(b, 3, hp, wp, generator=g) * 2 - 1 if ae.decoder.takes_source else None
-        with torch.no_grad():
-            z = ae.encoder(img)
-            dec = ae.decoder(z, src)
-        r = ort.run(os.path.join(out, "vae_encoder", "model.onnx"), {"sample": img.numpy()})
-        lat = r.get("latent_sample")
-        if lat is None:
-            lat = r["latent_parameters"][:, : cfg.latent_channels]
-        diffs[f"vae_encoder@{tag}"] = float(np.abs(lat - z.numpy()).max())
-        dfeeds = {"latent_sample": z.numpy()}
-        if src is not None:
-            dfeeds["source_sample"] = src.numpy()
-        r = ort.run(os.path.join(out, "vae_decoder", "model.onnx"), dfeeds)
-        diffs[f"vae_decoder@{tag}"] = float(np.abs(r["sample"] - dec.numpy()).max())
+        diffs.update(unet_vae_diffs(out, unet, ae, opts, g, x, torch.tensor([999.0, 250.0]), ctx, task, (hp, wp), f"@{hp}x{wp}"))
     return diffs
 
 
