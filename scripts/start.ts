@@ -56,7 +56,8 @@ let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
-  process.stderr.write("\nstopping: gateway first (edits in flight finish), then the model services, then NATS...\n");
+  const nats = system.natsStartedHere ? ", then NATS" : " (the reused NATS stays up)";
+  process.stderr.write(`\nstopping: gateway first (edits in flight finish), then the model services${nats}...\n`);
   const codes = await system.stop();
   const failed = Object.entries(codes).filter(([, code]) => code !== 0);
   process.stderr.write(
