@@ -5,6 +5,10 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ExitCode, main } from "@emuedit/cli";
 import sharp from "sharp";
 import { launchSystem, type RunningSystem } from "@emuedit/launcher";
 import { resetOrFail, waitFor } from "@emuedit/testing";
@@ -194,6 +198,24 @@ describe("bad input", () => {
     assert.ok(requests().some((l) => l.includes("method=POST route=/v1/edits status=400")), "the 400's line");
     assert.ok(requests().some((l) => l.includes("method=GET route=/v1/edits status=405")), "the 405's line");
     assert.ok(requests().some((l) => l.includes("route=(unknown) status=404")), "the 404's line");
+  });
+
+  test("cli - a step count over the server's limit is answered with the server's range", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "emuedit-cli-"));
+    try {
+      const input = path.join(dir, "in.png");
+      await writeFile(input, png);
+      const out = { text: "", write: (s: string) => void (out.text += s) };
+      const err = { text: "", write: (s: string) => void (err.text += s) };
+      const code = await main(["edit", input, "make the circle blue", "--task", "local", "--steps", "1000", "-o", path.join(dir, "out.png"), "--server", sys.grpcAddress], {
+        stdout: out,
+        stderr: err,
+      });
+      assert.equal(code, ExitCode.failure);
+      assert.match(err.text, /^emuedit: server error: INVALID_ARGUMENT: steps: must be an integer in 1\.\.150, got 1000$/m);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test("after all of that the system still edits", async () => {

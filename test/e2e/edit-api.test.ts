@@ -222,6 +222,12 @@ describe("edit api", () => {
       if (last?.case === "result") {
         assert.equal(last.value.task, "color");
         assert.equal((await sharp(last.value.image).metadata()).width, 64);
+        // the gRPC edge logs one line per call, as the HTTP edge does per request
+        const id = last.value.id;
+        await waitFor(() => gatewayLines.some((l) => l.includes("info gateway: call method=EditStream status=OK") && l.includes(`edit_id=${id}`) && l.includes("task=color")), {
+          timeoutMs: 5000,
+          description: "the EditStream call's log line",
+        });
       }
     } finally {
       client.close();
