@@ -85,14 +85,13 @@ export function denoiserHandlers(deps: DenoiserDeps): ServiceImpl<typeof Denoise
           { imageLatent, textEmbedding, uncondEmbedding, taskEmbedding, sampling, previewEvery: req.previewEvery },
           { onStep, signal: ctx.signal, ...(resume ? { resume } : {}) },
         );
-        // Every step is in JetStream before the reply: a client that reads the final checkpoint
-        // after the call sees it.
-        await publishing;
         return { latent: tensorToProto(latent), steps: sampling.steps };
       } catch (err) {
         if (!(err instanceof EmueditError) || err.status === Status.Internal) log.error("denoise failed", { editId, error: String(err) });
         throw err;
       } finally {
+        // Every step is in JetStream before the reply (a client that reads the final checkpoint
+        // after the call sees it), and the edit's publisher bookkeeping is dropped either way.
         await publishing;
         deps.publisher.release(editId);
       }
