@@ -8,6 +8,8 @@ export const Status = {
   /** Well-formed, but cannot be done as asked (e.g. the task is unclear): name more. */
   Unprocessable: "unprocessable",
   NotFound: "not_found",
+  /** The resource is in a state that refuses the request (e.g. cancelling a finished job). */
+  Conflict: "conflict",
   MethodNotAllowed: "method_not_allowed",
   PayloadTooLarge: "payload_too_large",
   UnsupportedMediaType: "unsupported_media_type",
@@ -29,6 +31,7 @@ export const HTTP_STATUS: Readonly<Record<Status, number>> = {
   invalid_argument: 400,
   unprocessable: 422,
   not_found: 404,
+  conflict: 409,
   method_not_allowed: 405,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -49,6 +52,7 @@ export const GRPC_CODE: Readonly<Record<Status, number>> = {
   invalid_argument: 3,
   unprocessable: 9,
   not_found: 5,
+  conflict: 9,
   method_not_allowed: 12,
   payload_too_large: 3,
   unsupported_media_type: 3,

@@ -49,3 +49,16 @@ export class LatentObjectMissingError extends NatsAdapterError {
 export class TaskEntryFormatError extends NatsAdapterError {
   override name = "TaskEntryFormatError";
 }
+
+/** A job id with no record (never created, or older than the jobs' retention). */
+export class JobNotFoundError extends NatsAdapterError {
+  override name = "JobNotFoundError";
+  constructor(id: string, options?: { cause?: unknown }) {
+    super(`no edit job ${JSON.stringify(id)} (unknown, or past its retention)`, options, Status.NotFound);
+  }
+}
+
+/** A job record value that is not the documented JSON. */
+export class JobRecordFormatError extends NatsAdapterError {
+  override name = "JobRecordFormatError";
+}

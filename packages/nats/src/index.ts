@@ -3,6 +3,8 @@ export {
   CheckpointFormatError,
   InvalidEditIdError,
   InvalidTaskNameError,
+  JobNotFoundError,
+  JobRecordFormatError,
   LatentObjectMissingError,
   LatentPublishArgumentError,
   LatentPublishError,
@@ -33,3 +35,7 @@ export { openTaskRegistry, PACKAGE_ORIGIN, TASK_BUCKET } from "./task-registry.j
 export type { TaskChange, TaskListOptions, TaskRegistry, TaskRegistryOptions, TaskWatchOptions } from "./task-registry.js";
 export { createTaskCache } from "./task-cache.js";
 export type { TaskCache, TaskCacheOptions } from "./task-cache.js";
+export { openKvBucket, openObjectBucket } from "./buckets.js";
+export type { BucketOptions } from "./buckets.js";
+export { ACTIVE_JOB_BUCKET, isTerminal, JOB_BUCKET, JOB_OBJECT_BUCKET, JobState, openJobStore } from "./job-store.js";
+export type { JobCallback, JobError, JobRecord, JobResult, JobStore, JobStoreOptions, StoredJob } from "./job-store.js";

@@ -24,8 +24,11 @@ export interface DownstreamAddresses {
 }
 
 export interface Downstream {
-  /** Backends bound to one edit's deadline (absolute, ms since epoch). */
-  backends(deadlineAt: number, previewEvery: number): EditBackends;
+  /**
+   * Backends bound to one edit's deadline (absolute, ms since epoch). `resumeFromCheckpoint`:
+   * the first Denoise already asks to continue from the edit's checkpoint.
+   */
+  backends(deadlineAt: number, previewEvery: number, resumeFromCheckpoint?: boolean): EditBackends;
   /** Every model service answers SERVING within `deadlineMs`. */
   ready(deadlineMs: number): Promise<Record<string, string>>;
   close(): void;
@@ -93,7 +96,7 @@ export function createDownstream(addr: DownstreamAddresses, options: DownstreamO
     });
 
   return {
-    backends(deadlineAt, previewEvery): EditBackends {
+    backends(deadlineAt, previewEvery, resumeFromCheckpoint = false): EditBackends {
       return {
         encodeText: (texts, signal) =>
           call("text-encoder", deadlineAt, async (deadlineMs): Promise<TextEncoding> => {
@@ -111,7 +114,7 @@ export function createDownstream(addr: DownstreamAddresses, options: DownstreamO
             if (!r.latents) throw new Error("no latents");
             return tensorFromProto(r.latents, { dtype: "float32", name: "latents" });
           }),
-        denoise: (editId, params, signal) => call("unet", deadlineAt, () => denoiseWithResume(unet, editId, params, previewEvery, deadlineAt, signal)),
+        denoise: (editId, params, signal) => call("unet", deadlineAt, () => denoiseWithResume(unet, editId, params, previewEvery, deadlineAt, signal, resumeFromCheckpoint)),
         decode: (latents, source, signal) =>
           call("vae", deadlineAt, async (deadlineMs) => {
             const r = await vae.decode(
@@ -158,6 +161,7 @@ async function denoiseWithResume(
   previewEvery: number,
   deadlineAt: number,
   signal: AbortSignal,
+  resumeFirst: boolean,
 ): Promise<HostTensor> {
   const { sampling } = p;
   const request = {
@@ -177,7 +181,8 @@ async function denoiseWithResume(
     const deadlineMs = deadlineAt - Date.now();
     if (deadlineMs <= 0) throw deadlinePassed();
     try {
-      const r = await unet.denoise(attempt === 0 ? request : { ...request, resume: { fromCheckpoint: true } }, { deadlineMs, signal });
+      const resume = resumeFirst || attempt > 0;
+      const r = await unet.denoise(resume ? { ...request, resume: { fromCheckpoint: true } } : request, { deadlineMs, signal });
       if (!r.latent) throw new Error("no latent");
       return tensorFromProto(r.latent, { dtype: "float32", name: "latent" });
     } catch (err) {

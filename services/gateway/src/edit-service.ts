@@ -59,6 +59,8 @@ export interface EditOptions {
   readonly record: EditRecord;
   readonly signal: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
+  /** Denoise continues from the edit's JetStream checkpoint (an async job taken over after its gateway died). */
+  readonly resumeFromCheckpoint?: boolean;
 }
 
 export interface EditService {
@@ -110,7 +112,7 @@ export function createEditService(deps: EditServiceDeps): EditService {
     let out;
     try {
       out = await runEdit(
-        { backends: deps.downstream.backends(deadlineAt, deps.previewEvery), tasks: deps.tasks, uncond: deps.uncond, minTaskConfidence: deps.minTaskConfidence },
+        { backends: deps.downstream.backends(deadlineAt, deps.previewEvery, opts.resumeFromCheckpoint ?? false), tasks: deps.tasks, uncond: deps.uncond, minTaskConfidence: deps.minTaskConfidence },
         {
           editId: id,
           image: working,

@@ -64,6 +64,7 @@ const FIELD_NAMES = [
   "timeout_ms",
   "preserve_unedited",
   "size",
+  "callback_url",
 ] as const;
 
 export async function parseEditBody(contentType: string | undefined, body: Buffer): Promise<EditBody> {

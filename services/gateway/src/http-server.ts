@@ -10,6 +10,9 @@ import type { Logger } from "@emuedit/service-kit";
 import { currentTraceId } from "@emuedit/telemetry";
 import type { EditRecord, EditResult, EditService } from "./edit-service.js";
 import { parseEditBody, readBody } from "./http-body.js";
+import { sendJson } from "./http-reply.js";
+import type { JobHttp } from "./jobs/job-routes.js";
+import { parsePrefer } from "./jobs/prefer-header.js";
 
 export interface HttpDeps {
   readonly edits: EditService;
@@ -21,6 +24,8 @@ export interface HttpDeps {
   readonly retryAfterS: number;
   readonly ready: () => Promise<{ ready: boolean; status: string; checks: Record<string, string> }>;
   readonly log: Logger;
+  /** Asynchronous edits (Prefer: respond-async) and the /v1/edits/{id} routes. */
+  readonly jobs: JobHttp;
 }
 
 type Handler = (deps: HttpDeps, req: IncomingMessage, res: ServerResponse, record: RequestRecord) => Promise<void>;
@@ -55,7 +60,7 @@ export function createHttpServer(deps: HttpDeps): http.Server {
     // The request's trace (the HTTP server span is active here), so a log line leads to its trace.
     const traceId = currentTraceId();
     const url = new URL(req.url ?? "/", "http://gateway");
-    const record: RequestRecord = { route: url.pathname in ROUTES ? url.pathname : "(unknown)" };
+    const record: RequestRecord = { route: url.pathname in ROUTES ? url.pathname : (deps.jobs.match(url.pathname)?.route ?? "(unknown)") };
     // One line per request, whether it finished or the client went away (499, as nginx logs it).
     res.once("close", () => {
       deps.log.info("request", {
@@ -68,12 +73,15 @@ export function createHttpServer(deps: HttpDeps): http.Server {
         trace_id: traceId,
       });
     });
-    route(deps, req, res, url.pathname, record).catch((err: unknown) => sendError(deps, res, err));
+    route(deps, req, res, url, record).catch((err: unknown) => sendError(deps, res, err));
   });
 }
 
-async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, path: string, record: RequestRecord): Promise<void> {
-  const methods = ROUTES[path];
+async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, url: URL, record: RequestRecord): Promise<void> {
+  const path = url.pathname;
+  const job = deps.jobs.match(path);
+  const methods: Readonly<Record<string, Handler>> | undefined =
+    ROUTES[path] ?? (job && Object.fromEntries(Object.entries(job.methods).map(([m, h]) => [m, (_d: HttpDeps, q: IncomingMessage, r: ServerResponse) => h(q, r, url)])));
   if (!methods) throw new EmueditError(Status.NotFound, `no route for ${req.method} ${path}`);
   const handler = methods[req.method ?? ""];
   if (!handler) {
@@ -92,6 +100,13 @@ async function postEdit(deps: HttpDeps, req: IncomingMessage, res: ServerRespons
     { ...fields, ...(fields.timeout_ms === undefined && typeof headerTimeout === "string" ? { timeout_ms: headerTimeout } : {}) },
     { defaults: deps.defaults, limits: deps.limits },
   );
+  if (parsePrefer(req.headers.prefer).respondAsync) {
+    record.edit = { id: await deps.jobs.accept(res, bytes, spec, fields.callback_url) };
+    return;
+  }
+  if (fields.callback_url !== undefined) {
+    throw new EmueditError(Status.InvalidArgument, "callback_url: only for asynchronous edits (send Prefer: respond-async)", { details: { field: "callback_url" } });
+  }
 
   // A client that disconnects cancels its edit (and the denoising loop with it).
   const gone = new AbortController();
@@ -135,12 +150,6 @@ function editJson(r: EditResult) {
     image: r.image.toString("base64"),
     timings: Object.fromEntries(r.timings.map((t) => [t.stage, Number(t.durationMs.toFixed(2))])),
   };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
-  res.end(text);
 }
 
 /** The HTTP edge's one mapping of a failure: its Status's HTTP code, its public code and message. */

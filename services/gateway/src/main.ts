@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { createUncondCache } from "@emuedit/edit-contract";
 import { loadModelPackage } from "@emuedit/model-package";
-import { connectNats, natsReady, trackConnection } from "@emuedit/nats";
+import { connectNats, natsReady, openJobStore, trackConnection } from "@emuedit/nats";
 import { addService, EditorService } from "@emuedit/proto";
 import { createLogger, messageLimitBytes, onTerminate, readSettings, startGrpcServer } from "@emuedit/service-kit";
 import { startTelemetry } from "@emuedit/telemetry";
@@ -12,6 +12,10 @@ import { createDownstream } from "./downstream.js";
 import { createEditService } from "./edit-service.js";
 import { editorHandlers } from "./grpc-editor.js";
 import { createHttpServer } from "./http-server.js";
+import { createJobEvents } from "./jobs/job-events.js";
+import { jobRoutes } from "./jobs/job-routes.js";
+import { createJobRunner } from "./jobs/job-runner.js";
+import { loadLatentRgbFactors } from "./jobs/latent-preview.js";
 import { gatewaySettings } from "./settings.js";
 import { startTaskCache } from "./task-registry.js";
 
@@ -59,6 +63,35 @@ const edits = createEditService({
 const defaults = pkg.defaults;
 const limits = settings;
 
+// Asynchronous edits: jobs in JetStream, run by whichever gateway holds their lease.
+const jobStore = await openJobStore(nc, { retentionMs: settings.jobRetentionMs });
+const jobRunner = createJobRunner(
+  jobStore,
+  edits,
+  {
+    instanceName: settings.instanceName,
+    maxQueuedJobs: settings.maxQueuedJobs,
+    maxRunningJobs: settings.maxRunningJobs,
+    leaseMs: settings.jobLeaseMs,
+    maxAttempts: settings.jobMaxAttempts,
+    retryAfterS: settings.retryAfterS,
+    webhook: { secret: settings.webhookSecret, maxAttempts: settings.webhookMaxAttempts, backoffMs: settings.webhookBackoffMs, timeoutMs: settings.webhookTimeoutMs },
+  },
+  log,
+);
+const factors = loadLatentRgbFactors(settings.modelDir, pkg.unet.latentChannels);
+const jobEvents = createJobEvents(
+  jobStore,
+  nc,
+  factors,
+  { previewIntervalMs: settings.ssePreviewIntervalMs, heartbeatMs: settings.sseHeartbeatMs, maxConnections: settings.maxSseConnections, retryAfterS: settings.retryAfterS },
+  log,
+);
+const jobs = jobRoutes(jobStore, jobRunner, jobEvents, {
+  webhookSecret: settings.webhookSecret,
+  imageLimits: { maxInputBytes: settings.maxBodyBytes, maxInputPixels: settings.maxInputPixels },
+});
+
 let draining = false;
 const ready = async () => {
   const [services, natsOk] = await Promise.all([downstream.ready(settings.readyCheckMs), natsReady(nc, { timeoutMs: settings.readyCheckMs })]);
@@ -67,7 +100,7 @@ const ready = async () => {
   return { ready: isReady, status: draining ? "draining" : isReady ? "ready" : "not_ready", checks };
 };
 
-const http = createHttpServer({ edits, tasks, defaults, limits, maxBodyBytes: settings.maxBodyBytes, retryAfterS: settings.retryAfterS, ready, log });
+const http = createHttpServer({ edits, tasks, defaults, limits, maxBodyBytes: settings.maxBodyBytes, retryAfterS: settings.retryAfterS, ready, log, jobs });
 await new Promise<void>((resolve) => http.listen(settings.httpPort, settings.httpHost, resolve));
 const httpAddress = http.address();
 const httpPort = typeof httpAddress === "object" && httpAddress ? httpAddress.port : settings.httpPort;
@@ -82,7 +115,8 @@ const grpc = await startGrpcServer({
 });
 grpc.health.setStatus("", "SERVING");
 grpc.health.setStatus(EditorService.typeName, "SERVING");
-log.info("ready", { http: `http://${settings.httpHost}:${httpPort}`, grpc: grpc.address, model: pkg.name, tasks: tasks.size });
+jobRunner.start();
+log.info("ready", { http: `http://${settings.httpHost}:${httpPort}`, grpc: grpc.address, model: pkg.name, tasks: tasks.size, owner: jobRunner.owner, previews: factors.source });
 
 onTerminate(log, async () => {
   // 1. Not ready at once (/readyz 503, gRPC health NOT_SERVING) while still answering, so load
@@ -95,12 +129,17 @@ onTerminate(log, async () => {
     await sleep(settings.shutdownDelayMs);
   }
   const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+  // Event streams end now (clients resume elsewhere with Last-Event-ID); jobs held here finish
+  // within the grace or go back to the other gateways, continuing from their checkpoints.
+  jobEvents.close();
+  const jobsHandedOver = jobRunner.close(settings.shutdownGraceMs);
   // Keep-alive connections go idle as their last response ends; close them then, not after the
   // client's keep-alive timeout.
   const idleSweep = setInterval(() => http.closeIdleConnections(), 50);
   http.closeIdleConnections();
   const graceOver = sleep(settings.shutdownGraceMs).then(() => log.warn("grace period over, closing connections", { inFlight: edits.inFlight }));
-  await Promise.race([Promise.all([httpClosed, grpcDrained]), graceOver]);
+  await Promise.race([Promise.all([httpClosed, grpcDrained, jobsHandedOver]), graceOver]);
+  await jobsHandedOver;
   clearInterval(idleSweep);
   http.closeAllConnections();
   tasks.close();
