@@ -8,12 +8,15 @@ import type { AddressInfo } from "node:net";
 import sharp from "sharp";
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { launchSystem, type RunningSystem } from "@emuedit/launcher";
-import { connectNats, readCheckpoint } from "@emuedit/nats";
-import { waitFor } from "@emuedit/testing";
+import path from "node:path";
+import { launchSystem, REPO_ROOT, spawnService, type RunningSystem, type ServiceProcess } from "@emuedit/launcher";
+import { connectNats, openJobStore, readCheckpoint, type JobRecord } from "@emuedit/nats";
+import { freePort, waitFor } from "@emuedit/testing";
 import { ACCEPT_ANY_TASK, editForm, errorBody, FIXTURE_MODEL, postEdit, sceneBytes, type EditForm } from "./helpers.js";
 
 const SECRET = "test-webhook-secret";
+/** Short, so a job whose owner vanished is taken over within seconds. */
+const LEASE_MS = 3000;
 let sys: RunningSystem;
 let nc: NatsConnection;
 
@@ -29,6 +32,7 @@ before(async () => {
       EMUEDIT_WEBHOOK_SECRET: SECRET,
       EMUEDIT_WEBHOOK_BACKOFF_MS: "100",
       EMUEDIT_SSE_PREVIEW_INTERVAL_MS: "0",
+      EMUEDIT_JOB_LEASE_MS: String(LEASE_MS),
     },
   });
   nc = await connectNats(sys.natsUrl);
@@ -52,12 +56,12 @@ interface JobJson {
   callback?: { url: string; state: string; attempts: number };
 }
 
-async function submit(fields: EditForm, headers: Record<string, string> = { prefer: "respond-async" }): Promise<Response> {
-  return fetch(`${sys.httpUrl}/v1/edits`, { method: "POST", body: editForm(fields), headers });
+async function submit(fields: EditForm, headers: Record<string, string> = { prefer: "respond-async" }, url = sys.httpUrl): Promise<Response> {
+  return fetch(`${url}/v1/edits`, { method: "POST", body: editForm(fields), headers });
 }
 
-async function submitJob(fields: EditForm): Promise<JobJson> {
-  const res = await submit(fields);
+async function submitJob(fields: EditForm, url = sys.httpUrl): Promise<JobJson> {
+  const res = await submit(fields, { prefer: "respond-async" }, url);
   assert.equal(res.status, 202, await res.clone().text());
   return (await res.json()) as JobJson;
 }
@@ -102,8 +106,8 @@ interface SseEvent {
 }
 
 /** Reads an event stream to its end (the server ends it after the job's outcome). */
-async function readEvents(id: string, headers: Record<string, string> = {}): Promise<SseEvent[]> {
-  const res = await fetch(`${sys.httpUrl}/v1/edits/${id}/events`, { headers, signal: AbortSignal.timeout(60_000) });
+async function readEvents(id: string, headers: Record<string, string> = {}, url = sys.httpUrl): Promise<SseEvent[]> {
+  const res = await fetch(`${url}/v1/edits/${id}/events`, { headers, signal: AbortSignal.timeout(60_000) });
   assert.equal(res.status, 200, await res.clone().text());
   assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/);
   const text = await res.text();
@@ -300,5 +304,99 @@ describe("jobs", () => {
     await expect(await fetch(`${sys.httpUrl}/v1/edits/${job.id}/events`, { headers: { "last-event-id": "4" } }), 400, "invalid_argument");
     await expect(await fetch(`${sys.httpUrl}/v1/edits/${job.id}?include=everything`), 400, "invalid_argument");
     assert.equal((await follow(job.id, finished)).at(-1)!.state, "succeeded");
+  });
+});
+
+/** A second gateway on the same NATS and model services: another replica. */
+async function startReplica(env: Record<string, string>): Promise<{ url: string; proc: ServiceProcess }> {
+  const port = await freePort();
+  const proc = spawnService("gateway-b", path.join("services", "gateway", "src", "main.ts"), {
+    cwd: REPO_ROOT,
+    onLine: () => undefined,
+    env: {
+      ...process.env,
+      ...ACCEPT_ANY_TASK,
+      EMUEDIT_MODEL_DIR: FIXTURE_MODEL,
+      EMUEDIT_MAX_STEPS: "1000",
+      EMUEDIT_SHUTDOWN_DELAY_MS: "0",
+      EMUEDIT_JOB_LEASE_MS: String(LEASE_MS),
+      NATS_URL: sys.natsUrl,
+      EMUEDIT_TEXT_ENCODER_ADDRESS: sys.addresses["text-encoder"],
+      EMUEDIT_VAE_ADDRESS: sys.addresses.vae,
+      EMUEDIT_UNET_ADDRESS: sys.addresses.unet,
+      EMUEDIT_GATEWAY_HTTP_PORT: String(port),
+      EMUEDIT_GATEWAY_GRPC_PORT: String(await freePort()),
+      ...env,
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(() => fetch(`${url}/readyz`).then((r) => r.status === 200, () => false), { timeoutMs: 60_000, intervalMs: 200, description: "replica ready" });
+  return { url, proc };
+}
+
+describe("jobs across gateways", () => {
+  test("jobs - another replica answers GET and events, and its DELETE reaches the owner; the owner's queue limit is 503", async () => {
+    const b = await startReplica({ EMUEDIT_MAX_QUEUED_JOBS: "1", EMUEDIT_GATEWAY_INSTANCE: "replica-b" });
+    try {
+      const job = await submitJob(await edit(1000, 9), b.url);
+      const full = await submit(await edit(2, 9), { prefer: "respond-async" }, b.url);
+      assert.equal(full.status, 503, await full.clone().text());
+      assert.ok(Number(full.headers.get("retry-after")) > 0);
+      assert.equal((await errorBody(full)).code, "unavailable");
+
+      await follow(job.id, (j) => j.progress.step >= 5);
+      const events = readEvents(job.id, {}, sys.httpUrl);
+      const del = await fetch(`${sys.httpUrl}/v1/edits/${job.id}`, { method: "DELETE" });
+      assert.equal(del.status, 202, "the owner is another gateway: cancel requested, not yet done");
+      const last = (await follow(job.id, finished)).at(-1)!;
+      assert.equal(last.state, "cancelled");
+      const seen = await events;
+      assert.equal(seen[0]?.event, "queued");
+      assert.ok(seen.some((e) => e.event === "step"), "steps of a job run by another gateway");
+      assert.equal(seen.at(-1)?.event, "cancelled");
+    } finally {
+      b.proc.signal("SIGTERM");
+      await b.proc.exited;
+    }
+  });
+
+  test("jobs - a job whose gateway died is taken over when its lease runs out; past EMUEDIT_JOB_MAX_ATTEMPTS it fails clearly", async () => {
+    // A record as a gateway that died mid-run leaves it: running, owned, its lease over.
+    const store = await openJobStore(nc, { retentionMs: 3_600_000 });
+    const fields = await edit(30, 17);
+    const ghost = (id: string, attempts: number): JobRecord => ({
+      id,
+      state: "running",
+      createdAt: Date.now() - 10_000,
+      updatedAt: Date.now() - 10_000,
+      request: {
+        spec: {
+          instruction: fields.instruction,
+          task: "local",
+          sampling: { steps: 30, guidanceScale: 2.5, imageGuidanceScale: 1.5, seed: 17 },
+          output: { format: "png", size: "original", preserveUnedited: false },
+          timeoutMs: 60_000,
+        },
+      },
+      step: 12,
+      steps: 30,
+      owner: "ghost-gateway#dead",
+      leaseUntil: Date.now() - 1,
+      attempts,
+      cancelRequested: false,
+    });
+    const image = fields.image as Uint8Array;
+    await store.create(ghost("ghost-job-resumable", 1), image);
+    await store.create(ghost("ghost-job-exhausted", 3), image);
+
+    const resumed = (await follow("ghost-job-resumable", finished, 30_000)).at(-1)!;
+    assert.equal(resumed.state, "succeeded", JSON.stringify(resumed));
+    assert.equal(resumed.attempts, 2);
+    assert.ok((await resultBytes(resumed)).equals(await blockingBytes({ ...fields, steps: "30", seed: "17" })));
+
+    const abandoned = (await follow("ghost-job-exhausted", finished, 30_000)).at(-1)!;
+    assert.equal(abandoned.state, "failed");
+    assert.equal(abandoned.error?.code, "job_abandoned");
+    assert.match(abandoned.error!.message, /EMUEDIT_JOB_MAX_ATTEMPTS/);
   });
 });
