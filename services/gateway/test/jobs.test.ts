@@ -42,7 +42,10 @@ describe("jobs", () => {
     const img = await decodeImage(Buffer.from(url.slice(url.indexOf(",") + 1), "base64"), { maxInputBytes: 1 << 20, maxInputPixels: 1 << 20 });
     assert.equal(img.width, 128);
     assert.equal(img.height, 128);
-    const grey = loadLatentRgbFactors(dir, 3);
-    assert.deepEqual(grey.weights[0], [1 / 3, 1 / 3, 1 / 3]);
+    assert.throws(() => loadLatentRgbFactors(dir, 3), /latent_rgb_factors\.json: expected/, "factors for another latent are refused");
+    // A folder without the file: SD 1.x factors for 4 channels, else grey.
+    const bare = path.dirname(fileURLToPath(import.meta.url));
+    assert.equal(loadLatentRgbFactors(bare, 4).weights.length, 4);
+    assert.deepEqual(loadLatentRgbFactors(bare, 3).weights[0], [1 / 3, 1 / 3, 1 / 3]);
   });
 });

@@ -75,7 +75,9 @@ export function createJobEvents(store: JobStore, nc: NatsConnection, factors: La
       send(n + 1, terminalEvent(r.state), { ...jobJson(r), ...(r.state === JobState.Succeeded ? { result_url: resultUrl(r.id) } : {}) });
       stop.abort(); // also when the client already had the outcome (Last-Event-ID n+1)
     };
-    const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), options.heartbeatMs);
+    const heartbeat = setInterval(() => {
+      if (!stop.signal.aborted) res.write(": keep-alive\n\n");
+    }, options.heartbeatMs);
 
     try {
       // 1. Subscribe to the live latents first, so nothing published during the replay is missed.

@@ -212,6 +212,16 @@ export function createJobRunner(store: JobStore, edits: EditService, options: Jo
     await store.deactivate(id);
   }
 
+  /** finish() of a job that holds no run slot; it stays held here (its lease renewed) until done. */
+  function finishLater(job: LocalJob, record: JobRecord): void {
+    void finish(job, record)
+      .catch((err: unknown) => log.error("job webhook failed", { job: job.id, error: String(err) }))
+      .finally(() => {
+        local.delete(job.id);
+        job.settle();
+      });
+  }
+
   function onWriteError(job: LocalJob, err: unknown): null {
     if (err instanceof LostJobError) {
       log.warn("job lost to another gateway; stopping its run here", { job: job.id, reason: err.message });
@@ -262,12 +272,7 @@ export function createJobRunner(store: JobStore, edits: EditService, options: Jo
       log.info("job taken over", { job: id, from: r.owner || "(handed back)", state: r.state, attempts: r.attempts });
       const mine = track(id);
       if (isTerminal(claimed.record.state)) {
-        void finish(mine, claimed.record)
-          .catch((err: unknown) => log.error("job webhook failed", { job: id, error: String(err) }))
-          .finally(() => {
-            local.delete(id);
-            mine.settle();
-          });
+        finishLater(mine, claimed.record);
       } else {
         waiting.push(mine);
         pump();
@@ -281,12 +286,13 @@ export function createJobRunner(store: JobStore, edits: EditService, options: Jo
     const i = waiting.indexOf(job);
     if (i < 0) return;
     waiting.splice(i, 1);
-    local.delete(job.id);
     try {
       const r = await write(job.id, (cur) => ({ ...cur, state: JobState.Cancelled, finishedAt: Date.now(), error: cancelledError() }));
-      await finish(job, r.record);
-    } finally {
+      finishLater(job, r.record); // the webhook goes on after the DELETE has its answer
+    } catch (err) {
+      local.delete(job.id);
       job.settle();
+      throw err;
     }
   }
 
