@@ -6,12 +6,19 @@ export {
   LatentObjectMissingError,
   LatentPublishArgumentError,
   LatentPublishError,
+  StreamConfigConflictError,
+  StreamSetupError,
   TaskEntryFormatError,
 } from "./errors.js";
-export { connectNats, natsReady, trackConnection } from "./connection.js";
+export { connectNats, natsReady, natsServers, trackConnection } from "./connection.js";
 export type { ConnectNatsOptions, ConnectionState } from "./connection.js";
+export { ensureStream, reconcileStream, STORAGE_KINDS, storageType } from "./stream-setup.js";
+export type { StorageKind, StreamSetupOptions } from "./stream-setup.js";
+export { kvStreamName, openKvBucket } from "./kv-bucket.js";
+export type { KvBucketOptions } from "./kv-bucket.js";
 export {
   DEFAULT_LATENT_MAX_AGE_MS,
+  DEFAULT_LATENT_STORAGE,
   ensureLatentStream,
   LATENT_OBJECT_BUCKET,
   LATENT_STREAM,
@@ -23,6 +30,8 @@ export {
 export type { LatentStreamOptions } from "./latent-stream.js";
 export { decodeLatent, encodeLatent, LatentHeader } from "./latent-codec.js";
 export type { LatentCheckpoint, LatentPublishInput } from "./latent-codec.js";
+export { openLatentObjects } from "./latent-objects.js";
+export type { LatentObjectsOptions } from "./latent-objects.js";
 export { createLatentPublisher } from "./latent-publisher.js";
 export type { LatentPublisher, LatentPublisherOptions, LatentPublishResult } from "./latent-publisher.js";
 export { readCheckpoint, watchLatents } from "./latent-reader.js";

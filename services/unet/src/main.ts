@@ -19,9 +19,23 @@ const telemetry = await startTelemetry({
 });
 
 const pkg = await loadModelPackage(settings.modelDir);
-const nc = await connectNats(settings.natsUrl, { name: "emuedit-unet" });
-await ensureLatentStream(await jetstreamManager(nc), { maxAgeMs: settings.latentMaxAgeMs });
-const publisher = createLatentPublisher(nc, { objectTtlMs: settings.latentMaxAgeMs, timeoutMs: settings.publishTimeoutMs });
+const nc = await connectNats(settings.natsUrl, {
+  name: "emuedit-unet",
+  reconnectTimeWaitMs: settings.natsReconnectWaitMs,
+  maxReconnectAttempts: settings.natsMaxReconnectAttempts,
+});
+await ensureLatentStream(await jetstreamManager(nc), {
+  maxAgeMs: settings.latentMaxAgeMs,
+  maxBytes: settings.latentMaxBytes,
+  replicas: settings.latentReplicas,
+  storage: settings.latentStorage,
+});
+const publisher = createLatentPublisher(nc, {
+  objectTtlMs: settings.latentMaxAgeMs,
+  objectReplicas: settings.latentReplicas,
+  objectStorage: settings.latentStorage,
+  timeoutMs: settings.publishTimeoutMs,
+});
 const unet = await openComponent(pkg, pkg.unet, "unet", settings);
 // Concurrent edits share UNet calls when rows carry their own timestep ([B] timestep input).
 const batchSize = batchSizeHistogram();
