@@ -34,9 +34,12 @@ export interface NatsClusterNode {
   readonly pid: number | undefined;
   /** True from kill() until restart() has the node serving again. */
   readonly down: boolean;
-  /** SIGKILL now (fault tests); the store dir stays, so restart() rejoins with its data. */
-  kill(): void;
-  /** Stops (or reaps a killed) node and starts it again on the same ports and store. */
+  /** SIGKILL (fault tests), resolving once the process is gone; the store dir stays, so restart() rejoins with its data. */
+  kill(): Promise<void>;
+  /**
+   * Stops (or reaps a killed) node and starts it again on the same ports and store; resolves once
+   * the meta group counts it a current peer again (the whole cluster can place streams).
+   */
   restart(): Promise<void>;
   output(): string;
 }
@@ -98,10 +101,46 @@ async function jetStreamAnswers(url: string): Promise<boolean> {
   }
 }
 
-async function jetStreamReady(urls: readonly string[], deadline: number, output: () => string): Promise<void> {
-  for (const url of urls) {
+interface MetaCluster {
+  leader?: string;
+  replicas?: { name: string; current: boolean; offline?: boolean }[];
+}
+
+/** A node's view of the JetStream meta group (its /jsz monitoring endpoint), or null. */
+async function metaCluster(monitorPort: number): Promise<MetaCluster | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${monitorPort}/jsz`, { signal: AbortSignal.timeout(1000) });
+    return ((await res.json()) as { meta_cluster?: MetaCluster }).meta_cluster ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * True when every node knows the meta leader and the leader counts every other node a current
+ * peer: only then can a stream be placed on all nodes (else "no suitable peers for placement").
+ */
+async function metaGroupWhole(names: readonly string[], ports: readonly NodePorts[]): Promise<boolean> {
+  const views = await Promise.all(ports.map((p) => metaCluster(p.monitorPort)));
+  const leader = views[0]?.leader;
+  if (leader === undefined || views.some((v) => v?.leader !== leader)) return false;
+  const peers = views[names.indexOf(leader)]?.replicas ?? [];
+  return names.every((n) => n === leader || peers.some((p) => p.name === n && p.current && !p.offline));
+}
+
+/**
+ * Waits until the meta group is whole and the JetStream API answers through every node, or
+ * throws NatsServerStartError with the nodes' output.
+ */
+async function clusterReady(names: readonly string[], ports: readonly NodePorts[], deadline: number, output: () => string): Promise<void> {
+  while (!(await metaGroupWhole(names, ports))) {
+    if (Date.now() > deadline) throw new NatsServerStartError("the JetStream meta group of the cluster did not form in time", output());
+    await sleep(100);
+  }
+  for (const p of ports) {
+    const url = `nats://127.0.0.1:${p.port}`;
     while (!(await jetStreamAnswers(url))) {
-      if (Date.now() > deadline) throw new NatsServerStartError(`JetStream of the cluster did not answer at ${url} in time (no meta leader)`, output());
+      if (Date.now() > deadline) throw new NatsServerStartError(`JetStream of the cluster did not answer at ${url} in time`, output());
       await sleep(100);
     }
   }
@@ -137,7 +176,7 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
     try {
       const deadline = Date.now() + startTimeoutMs;
       await Promise.all(incarnations.map((inc, i) => inc.ready(ports[i]!.port, startTimeoutMs)));
-      await jetStreamReady(ports.map((p) => `nats://127.0.0.1:${p.port}`), deadline, outputs);
+      await clusterReady(names, ports, deadline, outputs);
     } catch (err) {
       lastError = err;
       await Promise.all(incarnations.map((inc) => inc.stop("SIGKILL")));
@@ -174,15 +213,22 @@ function clusterHandle(
       get down() {
         return down;
       },
-      kill() {
+      async kill() {
         down = true;
-        if (!incarnations[i]!.exited) incarnations[i]!.child.kill("SIGKILL");
+        await incarnations[i]!.stop("SIGKILL");
       },
       async restart() {
         if (stopped) throw new Error("restart() after stop(): the store dirs are gone");
         await incarnations[i]!.stop(CLEAN_STOP);
         incarnations[i] = spawnNode(i);
         await incarnations[i]!.ready(ports[i]!.port, startTimeoutMs);
+        const live = names.map((n, j) => ({ n, j })).filter(({ j }) => j === i || !nodes[j]!.down);
+        await clusterReady(
+          live.map(({ n }) => n),
+          live.map(({ j }) => ports[j]!),
+          Date.now() + startTimeoutMs,
+          () => incarnations[i]!.output,
+        );
         down = false;
       },
       output: () => incarnations[i]!.output,

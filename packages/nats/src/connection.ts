@@ -5,7 +5,9 @@ export interface ConnectNatsOptions {
   name?: string;
   /**
    * Reconnect attempts per server before the connection closes for good; -1 (the default here)
-   * reconnects forever: services outlive NATS restarts and whole-cluster outages.
+   * reconnects forever: services outlive NATS restarts and whole-cluster outages. Keep -1 with a
+   * server list: nats.js 3.3.1, on a failed first connect with a bounded count, also drops
+   * another server from the list (splice(-1)), so a list whose first pick is down can fail.
    */
   maxReconnectAttempts?: number;
   /**

@@ -1,4 +1,6 @@
 // The NATS connection settings of every service that connects (gateway, unet; a jobs worker).
+// Services reconnect forever (no attempts setting): one that gave NATS up would stay up but
+// useless, and nats.js 3.3.1 mishandles a bounded count with a server list on the first connect.
 import { intSetting, stringSetting, type SettingSpec } from "./settings.js";
 
 /** `purpose` says what the service uses NATS for, in the settings table. */
@@ -14,12 +16,6 @@ export function natsConnectionSettings(purpose: string) {
       1000,
       "wait before a server that was just tried is tried again (another server of the list is tried at once)",
       { min: 10, max: 600000 },
-    ),
-    natsMaxReconnectAttempts: intSetting(
-      "EMUEDIT_NATS_MAX_RECONNECT_ATTEMPTS",
-      -1,
-      "reconnect attempts per server before the process gives NATS up for good (-1 = forever: services outlive NATS restarts)",
-      { min: -1, max: 1000000 },
     ),
   } satisfies Record<string, SettingSpec<unknown>>;
 }

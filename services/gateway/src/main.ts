@@ -28,7 +28,6 @@ const pkg = await loadModelPackage(settings.modelDir);
 const nc = await connectNats(settings.natsUrl, {
   name: "emuedit-gateway",
   reconnectTimeWaitMs: settings.natsReconnectWaitMs,
-  maxReconnectAttempts: settings.natsMaxReconnectAttempts,
 });
 const tasks = await startTaskCache(nc, pkg, { seed: settings.seedTasks, replicas: settings.natsReplicas }, log);
 

@@ -22,7 +22,6 @@ const pkg = await loadModelPackage(settings.modelDir);
 const nc = await connectNats(settings.natsUrl, {
   name: "emuedit-unet",
   reconnectTimeWaitMs: settings.natsReconnectWaitMs,
-  maxReconnectAttempts: settings.natsMaxReconnectAttempts,
 });
 await ensureLatentStream(await jetstreamManager(nc), {
   maxAgeMs: settings.latentMaxAgeMs,
