@@ -25,6 +25,7 @@ export {
   LATENT_SUBJECT_PREFIX,
   latentStreamConfig,
   latentSubject,
+  maintainLatentStream,
   validateEditId,
 } from "./latent-stream.js";
 export type { LatentStreamOptions } from "./latent-stream.js";

@@ -1,5 +1,5 @@
-import { nanos } from "@nats-io/transport-node";
-import { DiscardPolicy, RetentionPolicy, type JetStreamManager, type StreamConfig, type StreamInfo } from "@nats-io/jetstream";
+import { nanos, type NatsConnection } from "@nats-io/transport-node";
+import { DiscardPolicy, jetstreamManager, RetentionPolicy, type JetStreamManager, type StreamConfig, type StreamInfo } from "@nats-io/jetstream";
 import { InvalidEditIdError } from "./errors.js";
 import { ensureStream, storageType, type StorageKind } from "./stream-setup.js";
 
@@ -87,4 +87,25 @@ export async function ensureLatentStream(jsm: JetStreamManager, options: LatentS
     label: "the latent stream",
     hint: "set EMUEDIT_LATENT_STORAGE to the existing stream's storage",
   });
+}
+
+/**
+ * ensureLatentStream now, and again after every reconnect: a memory stream on a single server
+ * does not outlive the server's restart (a cluster keeps its definition in the meta group), and
+ * an operator may delete the stream to change its storage. Resolves with the first result;
+ * later failures go to `onError` (the next reconnect tries again).
+ */
+export async function maintainLatentStream(nc: NatsConnection, options: LatentStreamOptions, onError: (err: unknown) => void): Promise<StreamInfo> {
+  const info = await ensureLatentStream(await jetstreamManager(nc), options);
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type !== "reconnect") continue;
+      try {
+        await ensureLatentStream(await jetstreamManager(nc), options);
+      } catch (err) {
+        onError(err);
+      }
+    }
+  })().catch(onError);
+  return info;
 }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { jetstream, jetstreamManager, DiscardPolicy, StorageType, type JetStreamManager } from "@nats-io/jetstream";
 import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import { hostTensor } from "@emuedit/tensors";
-import { startNatsServer, type NatsServerHandle } from "@emuedit/testing";
+import { startNatsServer, waitFor, type NatsServerHandle } from "@emuedit/testing";
 import {
   connectNats,
   createLatentPublisher,
@@ -11,6 +11,7 @@ import {
   InvalidEditIdError,
   LATENT_STREAM,
   LatentPublishError,
+  maintainLatentStream,
   natsReady,
   openKvBucket,
   readCheckpoint,
@@ -87,6 +88,24 @@ describe("latents", () => {
       (err: Error) => err instanceof StreamSetupError && /KV bucket r3_on_one_server/.test(err.message) && /replicas > 1 not supported/.test(err.message),
     );
     assert.equal((await jsm.streams.info(LATENT_STREAM)).config.storage, StorageType.Memory, "the stream is left as it was");
+  });
+
+  test("stream - maintainLatentStream re-creates a memory stream lost with its server's restart", async () => {
+    const own = await startNatsServer();
+    const conn = await connectNats(own.url, { reconnectTimeWaitMs: 50 });
+    try {
+      const errors: unknown[] = [];
+      await maintainLatentStream(conn, { storage: "memory" }, (err) => errors.push(err));
+      own.kill();
+      await own.restart();
+      const ownJsm = await jetstreamManager(conn);
+      const info = await waitFor(() => ownJsm.streams.info(LATENT_STREAM), { timeoutMs: 10_000, intervalMs: 50, description: "the stream back" });
+      assert.equal(info.config.storage, StorageType.Memory);
+      assert.deepEqual(errors, []);
+    } finally {
+      await conn.close();
+      await own.stop();
+    }
   });
 
   test("purge - an edit's checkpoint is removed, other edits' stay", async () => {

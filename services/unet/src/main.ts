@@ -1,8 +1,8 @@
 // unet service: DenoiserService.Denoise runs the whole denoising loop of an edit and publishes
 // its latents to JetStream. Wiring only; the loop is createDenoiserStage in @emuedit/stages.
 import { loadModelPackage } from "@emuedit/model-package";
-import { connectNats, createLatentPublisher, ensureLatentStream, trackConnection } from "@emuedit/nats";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connectNats, createLatentPublisher, maintainLatentStream, trackConnection } from "@emuedit/nats";
+import { jetstream } from "@nats-io/jetstream";
 import { addService, DenoiserService } from "@emuedit/proto";
 import { createLogger, messageLimitBytes, onTerminate, readSettings, startGrpcServer } from "@emuedit/service-kit";
 import { createDenoiserStage, createStepBatcher, openComponent } from "@emuedit/stages";
@@ -23,12 +23,11 @@ const nc = await connectNats(settings.natsUrl, {
   name: "emuedit-unet",
   reconnectTimeWaitMs: settings.natsReconnectWaitMs,
 });
-await ensureLatentStream(await jetstreamManager(nc), {
-  maxAgeMs: settings.latentMaxAgeMs,
-  maxBytes: settings.latentMaxBytes,
-  replicas: settings.latentReplicas,
-  storage: settings.latentStorage,
-});
+await maintainLatentStream(
+  nc,
+  { maxAgeMs: settings.latentMaxAgeMs, maxBytes: settings.latentMaxBytes, replicas: settings.latentReplicas, storage: settings.latentStorage },
+  (err) => log.warn("latent stream not re-created after a reconnect; edits go on without previews", { error: String(err) }),
+);
 const publisher = createLatentPublisher(nc, {
   objectTtlMs: settings.latentMaxAgeMs,
   objectReplicas: settings.latentReplicas,
