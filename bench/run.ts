@@ -2,10 +2,13 @@
 //   pnpm bench edit [--model DIR] [--steps N] [--edits N] [--concurrency N]
 //                   [--preview-every N] [--batch-rows N]
 //   pnpm bench task-confidence [--model DIR] [--fixture FILE] [--thresholds 0.3,0.5,...] [--text "..."]...
+//   pnpm bench latent-publish [--shape 1,8,16,16] [--steps 20] [--edits 200] [--concurrency 16]
 // Compares one edit through the whole distributed system (HTTP -> gateway -> gRPC services,
 // NATS) with the same edit through the in-process pipeline (the baseline), on this machine.
 // task-confidence: the task classifier's accuracy over minimum-confidence thresholds on held-out
 // phrasings (bench/fixtures/task-phrasings.json, from training/phrasings.py) and out-of-scope ones.
+// latent-publish: latent publish rate and ack latency on a 3-node JetStream cluster on loopback,
+// replicas 1 vs 3 and file vs memory storage (the unet's publisher, purge included).
 // Results go to docs/benchmarks.md by hand, with the command line. Each benchmark's module is
 // loaded only when it runs, so one benchmark's dependencies never stop another.
 import { parseArgs } from "node:util";
@@ -16,13 +19,15 @@ const { values } = parseArgs({
   options: {
     model: { type: "string" },
     steps: { type: "string", default: "20" },
-    edits: { type: "string", default: "20" },
-    concurrency: { type: "string", default: "4" },
+    // Each benchmark has its own defaults for these.
+    edits: { type: "string" },
+    concurrency: { type: "string" },
     "preview-every": { type: "string", default: "1" },
     "batch-rows": { type: "string", default: "12" },
     fixture: { type: "string" },
     thresholds: { type: "string" },
     text: { type: "string", multiple: true },
+    shape: { type: "string", default: "1,8,16,16" },
   },
 });
 switch (name) {
@@ -31,8 +36,8 @@ switch (name) {
     await benchEdit({
       ...(values.model ? { modelDir: values.model } : {}),
       steps: Number(values.steps),
-      edits: Number(values.edits),
-      concurrency: Number(values.concurrency),
+      edits: Number(values.edits ?? "20"),
+      concurrency: Number(values.concurrency ?? "4"),
       previewEvery: Number(values["preview-every"]),
       batchRows: Number(values["batch-rows"]),
     });
@@ -48,8 +53,20 @@ switch (name) {
     });
     break;
   }
+  case "latent-publish": {
+    const { benchLatentPublish } = await import("./latent-publish.js");
+    // Defaults: the default model's latent (emu-edit-tiny: [1,8,16,16]) and its 20 default steps.
+    await benchLatentPublish({
+      shape: values.shape.split(",").map(Number),
+      steps: Number(values.steps),
+      edits: Number(values.edits ?? "200"),
+      concurrency: Number(values.concurrency ?? "16"),
+    });
+    break;
+  }
   default:
     console.error("usage: pnpm bench edit [--model DIR] [--steps N] [--edits N] [--concurrency N] [--preview-every N] [--batch-rows N]");
     console.error("       pnpm bench task-confidence [--model DIR] [--fixture FILE] [--thresholds 0.3,0.5,...] [--text \"...\"]...");
+    console.error("       pnpm bench latent-publish [--shape 1,8,16,16] [--steps 20] [--edits 200] [--concurrency 16]");
     process.exit(2);
 }

@@ -24,7 +24,9 @@ export async function runRegisterTask(cmd: RegisterTaskCommand, io: Io): Promise
   } catch (err) {
     throw new InputFileError(`${cmd.entry}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  const nc = await connectNats(cmd.nats, { name: "emuedit-cli", maxReconnectAttempts: 0 });
+  // Default reconnects: a bounded count breaks the first connect to a server list (connectNats);
+  // with every server down the first connect still fails at once.
+  const nc = await connectNats(cmd.nats, { name: "emuedit-cli" });
   try {
     const registry = await openTaskRegistry(nc);
     await refuseForeignLength(registry, entry, cmd.entry);

@@ -8,6 +8,8 @@ export { NatsServerNotFoundError, NatsServerStartError, WaitTimeoutError } from 
 export { findNatsServer } from "./nats-server-binary.js";
 export { readServerInfo, startNatsServer } from "./nats-server.js";
 export type { NatsServerHandle, NatsServerOptions } from "./nats-server.js";
+export { startNatsCluster } from "./nats-cluster.js";
+export type { NatsClusterHandle, NatsClusterNode, NatsClusterOptions } from "./nats-cluster.js";
 export { canConnect, freePort, tempDir } from "./net.js";
 export type { TempDir } from "./net.js";
 export { waitFor } from "./wait-for.js";

@@ -21,7 +21,10 @@ const STOP_ORDER: readonly (readonly ServiceName[])[] = [["gateway"], ["text-enc
 export interface LaunchOptions {
   /** Model package folder; default: the services' own default (EMUEDIT_MODEL_DIR or models/...). */
   readonly modelDir?: string;
-  /** Tried first; when it does not answer, a nats-server with JetStream is started on a free port. */
+  /**
+   * Tried first (one URL or a cluster's comma-separated list, passed on as NATS_URL); when no
+   * server of it answers, a nats-server with JetStream is started on a free port.
+   */
   readonly natsUrl?: string;
   /** Force a private nats-server even when natsUrl answers (tests). */
   readonly privateNats?: boolean;
@@ -65,9 +68,11 @@ export interface RunningSystem {
 /** How long a service may take to drain after SIGTERM before it is killed. */
 const STOP_TIMEOUT_MS = 20_000;
 
+/** True when a server of `url` (one URL or a comma-separated list, as NATS_URL) answers. */
 async function natsAnswers(url: string): Promise<boolean> {
   try {
-    const nc = await connect({ servers: url, timeout: 1000, reconnect: false });
+    const servers = url.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+    const nc = await connect({ servers, timeout: 1000, reconnect: false });
     await nc.close();
     return true;
   } catch {

@@ -49,9 +49,10 @@ const OUTPUT_LIMIT_CHARS = 64 * 1024;
  * nats-server shuts down cleanly (JetStream flushed, "Server Exiting..") on SIGINT and SIGTERM
  * alike, but exits 1 after SIGTERM and 0 after SIGINT (v2.9): SIGINT, so a clean stop reads as one.
  */
-const CLEAN_STOP: NodeJS.Signals = "SIGINT";
+export const CLEAN_STOP: NodeJS.Signals = "SIGINT";
 const STOP_GRACE_MS = 5000;
-const PORT_ATTEMPTS = 3;
+/** freePort() then spawn is racy against other processes: tries before giving up. */
+export const PORT_ATTEMPTS = 3;
 
 /**
  * Servers still running, SIGKILLed when the test process exits, or is stopped by SIGTERM /
@@ -115,7 +116,8 @@ export function readServerInfo(port: number): Promise<Record<string, unknown> | 
   });
 }
 
-class Incarnation {
+/** One run of a nats-server process (a handle restarts it as a new incarnation). Shared with nats-cluster.ts. */
+export class Incarnation {
   readonly child: ChildProcess;
   output = "";
   exited = false;

@@ -3,18 +3,36 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 export interface ConnectNatsOptions {
   /** Connection name shown by the server's monitoring (e.g. "unet-7f9c"). */
   name?: string;
-  /** -1 (the default here) reconnects forever: services outlive NATS restarts. */
+  /**
+   * Reconnect attempts per server before the connection closes for good; -1 (the default here)
+   * reconnects forever: services outlive NATS restarts and whole-cluster outages. Keep -1 with a
+   * server list: nats.js 3.3.1, on a failed first connect with a bounded count, also drops
+   * another server from the list (splice(-1)), so a list whose first pick is down can fail.
+   */
   maxReconnectAttempts?: number;
-  /** Delay between reconnect attempts (default 1000 ms). */
+  /**
+   * Wait before trying a server again that was just tried (default 1000 ms). Another server of
+   * the list is tried at once, so losing one node of a cluster costs no wait.
+   */
   reconnectTimeWaitMs?: number;
   /** Default timeout of requests and JetStream API calls (default 5000 ms). */
   timeoutMs?: number;
 }
 
-/** Connects to `url` (e.g. nats://127.0.0.1:4222; a comma-separated list is accepted). */
+/** The server URLs of NATS_URL: one URL, or a comma-separated list (a cluster's nodes). */
+export function natsServers(url: string): string[] {
+  return url.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/**
+ * Connects to one of the servers of `url` (nats://127.0.0.1:4222, or a comma-separated list of a
+ * cluster's servers; nats.js picks one at random, so clients spread over the nodes). The client
+ * also learns the cluster's other servers from the one it reached, and when its server goes
+ * away it reconnects to a survivor, re-subscribing on its own.
+ */
 export function connectNats(url: string, options: ConnectNatsOptions = {}): Promise<NatsConnection> {
   return connect({
-    servers: url.split(",").map((s) => s.trim()).filter((s) => s.length > 0),
+    servers: natsServers(url),
     name: options.name,
     maxReconnectAttempts: options.maxReconnectAttempts ?? -1,
     reconnectTimeWait: options.reconnectTimeWaitMs ?? 1000,

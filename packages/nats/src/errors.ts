@@ -62,3 +62,16 @@ export class JobNotFoundError extends NatsAdapterError {
 export class JobRecordFormatError extends NatsAdapterError {
   override name = "JobRecordFormatError";
 }
+
+/**
+ * A stream or bucket exists with a setting JetStream cannot change in place (storage type,
+ * retention): the message names both values and what to do.
+ */
+export class StreamConfigConflictError extends NatsAdapterError {
+  override name = "StreamConfigConflictError";
+}
+
+/** The server refused to create or update a stream or bucket (e.g. 3 replicas on a single server). */
+export class StreamSetupError extends NatsAdapterError {
+  override name = "StreamSetupError";
+}

@@ -8,23 +8,33 @@ export {
   LatentObjectMissingError,
   LatentPublishArgumentError,
   LatentPublishError,
+  StreamConfigConflictError,
+  StreamSetupError,
   TaskEntryFormatError,
 } from "./errors.js";
-export { connectNats, natsReady, trackConnection } from "./connection.js";
+export { connectNats, natsReady, natsServers, trackConnection } from "./connection.js";
 export type { ConnectNatsOptions, ConnectionState } from "./connection.js";
+export { ensureStream, reconcileStream, STORAGE_KINDS, storageType } from "./stream-setup.js";
+export type { StorageKind, StreamSetupOptions } from "./stream-setup.js";
+export { kvStreamName, objectStreamName, openKvBucket, openObjectBucket } from "./kv-bucket.js";
+export type { BucketOptions } from "./kv-bucket.js";
 export {
   DEFAULT_LATENT_MAX_AGE_MS,
+  DEFAULT_LATENT_STORAGE,
   ensureLatentStream,
   LATENT_OBJECT_BUCKET,
   LATENT_STREAM,
   LATENT_SUBJECT_PREFIX,
   latentStreamConfig,
   latentSubject,
+  maintainLatentStream,
   validateEditId,
 } from "./latent-stream.js";
 export type { LatentStreamOptions } from "./latent-stream.js";
 export { decodeLatent, encodeLatent, LatentHeader } from "./latent-codec.js";
 export type { LatentCheckpoint, LatentPublishInput } from "./latent-codec.js";
+export { openLatentObjects } from "./latent-objects.js";
+export type { LatentObjectsOptions } from "./latent-objects.js";
 export { createLatentPublisher } from "./latent-publisher.js";
 export type { LatentPublisher, LatentPublisherOptions, LatentPublishResult } from "./latent-publisher.js";
 export { readCheckpoint, watchLatents } from "./latent-reader.js";
@@ -35,7 +45,5 @@ export { openTaskRegistry, PACKAGE_ORIGIN, TASK_BUCKET } from "./task-registry.j
 export type { TaskChange, TaskListOptions, TaskRegistry, TaskRegistryOptions, TaskWatchOptions } from "./task-registry.js";
 export { createTaskCache } from "./task-cache.js";
 export type { TaskCache, TaskCacheOptions } from "./task-cache.js";
-export { openKvBucket, openObjectBucket } from "./buckets.js";
-export type { BucketOptions } from "./buckets.js";
 export { ACTIVE_JOB_BUCKET, isTerminal, JOB_BUCKET, JOB_OBJECT_BUCKET, JobState, openJobStore } from "./job-store.js";
 export type { JobCallback, JobError, JobRecord, JobResult, JobStore, JobStoreOptions, StoredJob } from "./job-store.js";

@@ -6,7 +6,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { ObjectStore } from "@nats-io/obj";
-import { openKvBucket, openObjectBucket } from "./buckets.js";
+import { openKvBucket, openObjectBucket } from "./kv-bucket.js";
 import { JobRecordFormatError, JobNotFoundError } from "./errors.js";
 import { validateEditId } from "./latent-stream.js";
 

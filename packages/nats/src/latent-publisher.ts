@@ -1,15 +1,19 @@
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
-import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { jetstream, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { ObjectStore } from "@nats-io/obj";
 import { LatentPublishError } from "./errors.js";
 import { encodeLatent, LatentHeader, type LatentPublishInput } from "./latent-codec.js";
 import { latentObjectName, openLatentObjects } from "./latent-objects.js";
 import { DEFAULT_LATENT_MAX_AGE_MS, LATENT_STREAM, latentSubject } from "./latent-stream.js";
+import type { StorageKind } from "./stream-setup.js";
 
 export interface LatentPublisherOptions {
   /** Lifetime of objects holding oversize latents (default DEFAULT_LATENT_MAX_AGE_MS). */
   objectTtlMs?: number;
-  /** JetStream publish / object put timeout (default 5000 ms). */
+  /** Replicas and storage of the object bucket: the latent stream's (default 1, memory). */
+  objectReplicas?: number;
+  objectStorage?: StorageKind;
+  /** JetStream publish / purge / object put timeout (default 5000 ms). */
   timeoutMs?: number;
 }
 
@@ -25,10 +29,17 @@ export interface LatentPublishResult {
 export interface LatentPublisher {
   publish(input: LatentPublishInput): Promise<LatentPublishResult>;
   /**
-   * The edit is over (finished, failed or aborted): forget its object bookkeeping. Its newest
-   * objects stay in the store for a resume until the bucket's TTL removes them.
+   * The edit stopped but may be continued elsewhere (its caller went away): forget its object
+   * bookkeeping and keep its checkpoint (message and newest objects) for a resume, until the
+   * stream's max age and the bucket's TTL remove them.
    */
   release(editId: string): void;
+  /**
+   * The edit is over for good (its caller has the result, or it failed): remove its checkpoint,
+   * the subject's message and its objects, and forget it. The bookkeeping is dropped even when
+   * the purge fails (then max age removes the leftovers), and the failure is thrown.
+   */
+  purge(editId: string): Promise<void>;
   /** Edits whose objects are being tracked (0 when no edit runs). */
   readonly trackedEdits: number;
 }
@@ -53,37 +64,62 @@ const OBJECTS_KEPT = 2;
 export function createLatentPublisher(nc: NatsConnection, options: LatentPublisherOptions = {}): LatentPublisher {
   const timeoutMs = options.timeoutMs ?? 5000;
   const js: JetStreamClient = jetstream(nc, { timeout: timeoutMs });
+  let jsm: Promise<JetStreamManager> | undefined;
   let objects: Promise<ObjectStore> | undefined;
   /** editId -> object names of its recent oversize steps, oldest first. */
   const liveObjects = new Map<string, string[]>();
 
   const objectStore = () => {
-    objects ??= openLatentObjects(js, options.objectTtlMs ?? DEFAULT_LATENT_MAX_AGE_MS).catch((err: unknown) => {
+    objects ??= openLatentObjects(js, {
+      ttlMs: options.objectTtlMs ?? DEFAULT_LATENT_MAX_AGE_MS,
+      ...(options.objectReplicas !== undefined ? { replicas: options.objectReplicas } : {}),
+      ...(options.objectStorage !== undefined ? { storage: options.objectStorage } : {}),
+    }).catch((err: unknown) => {
       objects = undefined;
       throw err;
     });
     return objects;
   };
 
+  /** Best effort: the bucket TTL removes what a failed delete leaves behind. */
+  async function deleteObjects(names: readonly string[]): Promise<void> {
+    if (names.length === 0) return;
+    const store = await objectStore().catch(() => null);
+    if (store === null) return;
+    await Promise.all(names.map((name) => store.delete(name).catch(() => undefined)));
+  }
+
   /**
    * Deletes superseded objects of this edit, keeping the newest OBJECTS_KEPT so a preview
-   * reader one step behind still finds its bytes; after the final step only its object stays.
-   * Best effort: the bucket TTL removes what a failed delete leaves behind.
+   * reader one step behind still finds its bytes; after the final step only its object stays
+   * (tracked until release or purge).
    */
   async function retireObjects(input: LatentPublishInput, objectName: string | undefined): Promise<void> {
     const names = liveObjects.get(input.editId) ?? [];
     if (objectName !== undefined && !names.includes(objectName)) names.push(objectName);
     const keep = input.step >= input.totalSteps ? (objectName === undefined ? 0 : 1) : OBJECTS_KEPT;
     const retired = names.splice(0, Math.max(0, names.length - keep));
-    if (names.length === 0 || input.step >= input.totalSteps) liveObjects.delete(input.editId);
+    if (names.length === 0) liveObjects.delete(input.editId);
     else liveObjects.set(input.editId, names);
-    if (retired.length === 0) return;
-    const store = await objectStore();
-    await Promise.all(retired.map((name) => store.delete(name).catch(() => undefined)));
+    await deleteObjects(retired);
   }
 
   return {
     release: (editId) => void liveObjects.delete(editId),
+    async purge(editId) {
+      const subject = latentSubject(editId);
+      const names = liveObjects.get(editId) ?? [];
+      liveObjects.delete(editId);
+      try {
+        jsm ??= js.jetstreamManager(false);
+        await (await jsm).streams.purge(LATENT_STREAM, { filter: subject });
+      } catch (err) {
+        jsm = undefined;
+        throw new LatentPublishError(`purging ${subject} from ${LATENT_STREAM} failed`, { cause: err });
+      } finally {
+        await deleteObjects(names);
+      }
+    },
     get trackedEdits() {
       return liveObjects.size;
     },

@@ -3,7 +3,7 @@ import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import type { ObjectStore } from "@nats-io/obj";
 import { LatentObjectMissingError } from "./errors.js";
 import { decodeLatent, LatentHeader, type LatentCheckpoint } from "./latent-codec.js";
-import { openLatentObjects } from "./latent-objects.js";
+import { openLatentObjectsForReading } from "./latent-objects.js";
 import { LATENT_STREAM, latentSubject } from "./latent-stream.js";
 
 /** A reference can lose its object to the next step's publish; re-read the newest message. */
@@ -36,7 +36,7 @@ export async function readCheckpoint(js: JetStreamClient, editId: string): Promi
   const subject = latentSubject(editId);
   const jsm = await js.jetstreamManager(false);
   let objects: Promise<ObjectStore> | undefined;
-  const openObjects = () => (objects ??= openLatentObjects(js));
+  const openObjects = () => (objects ??= openLatentObjectsForReading(js));
   for (let attempt = 1; ; attempt++) {
     const msg = await jsm.direct.getMessage(LATENT_STREAM, { last_by_subj: subject });
     if (msg === null) return null;
@@ -79,7 +79,7 @@ export function watchLatents(nc: NatsConnection, editId: string, options: WatchL
   signal?.addEventListener("abort", close, { once: true });
   let objects: Promise<ObjectStore> | undefined;
   const js: JetStreamClient = jetstream(nc);
-  const openObjects = () => (objects ??= openLatentObjects(js));
+  const openObjects = () => (objects ??= openLatentObjectsForReading(js));
 
   async function* iterate(): AsyncGenerator<LatentCheckpoint> {
     try {

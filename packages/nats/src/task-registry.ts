@@ -1,7 +1,8 @@
 import type { NatsConnection, Status } from "@nats-io/transport-node";
-import { JetStreamApiCodes, JetStreamApiError, StorageType } from "@nats-io/jetstream";
-import { Kvm, KvWatchInclude, type KV, type KvWatchOptions } from "@nats-io/kv";
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
+import { KvWatchInclude, type KV, type KvWatchOptions } from "@nats-io/kv";
 import { TaskEntryFormatError } from "./errors.js";
+import { openKvBucket } from "./kv-bucket.js";
 import { decodeTaskEntry, encodeTaskEntry, validateTaskName, type TaskEntry } from "./task-entry.js";
 
 /** KV bucket of the task registry (docs/architecture.md, "Tasks"). */
@@ -58,18 +59,20 @@ export interface TaskRegistry {
 export interface TaskRegistryOptions {
   /** Default TASK_BUCKET; tests may use their own. */
   bucket?: string;
+  /** Copies in the cluster (EMUEDIT_NATS_REPLICAS); absent: an existing bucket is used as it is (openKvBucket). */
+  replicas?: number;
 }
 
 function isKeyExists(err: unknown): boolean {
   return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence;
 }
 
-/** Opens the registry bucket, creating it (file storage, history 1) when missing. */
+/** Opens the registry bucket (file storage, history 1, `replicas` copies), creating it when missing. */
 export async function openTaskRegistry(nc: NatsConnection, options: TaskRegistryOptions = {}): Promise<TaskRegistry> {
-  const kv: KV = await new Kvm(nc).create(options.bucket ?? TASK_BUCKET, {
-    storage: StorageType.File,
+  const kv: KV = await openKvBucket(nc, options.bucket ?? TASK_BUCKET, {
     history: 1,
     description: "emuedit task registry: task name -> TaskEntry JSON",
+    ...(options.replicas !== undefined ? { replicas: options.replicas } : {}),
   });
 
   async function get(name: string): Promise<TaskEntry | null> {

@@ -90,6 +90,24 @@ describe("latents over max payload", () => {
     assert.equal((await readCheckpoint(jetstream(nc), "cut"))?.step, 2, "its checkpoint is still there to resume from");
   });
 
+  test("object store - purge removes the edit's message and its objects", async () => {
+    const publisher = createLatentPublisher(nc);
+    const objects = await new Objm(nc).open(LATENT_OBJECT_BUCKET, false);
+    const publish = (editId: string, step: number, totalSteps: number) =>
+      publisher.publish({ editId, step, totalSteps, timestep: step, latent: latentOf(step), schedulerState: stateOf(step), seed: 5 });
+    // A finished edit (only its final object is left) and one purged mid-run (two objects left).
+    for (let step = 1; step <= 3; step++) await publish("finished", step, 3);
+    await publish("failed", 1, 10);
+    await publish("failed", 2, 10);
+    assert.ok(await objects.getBlob("finished.3"));
+    assert.ok(await objects.getBlob("failed.1"));
+    await publisher.purge("finished");
+    await publisher.purge("failed");
+    for (const editId of ["finished", "failed"]) assert.equal(await readCheckpoint(jetstream(nc), editId), null);
+    for (const name of ["finished.3", "failed.1", "failed.2"]) assert.equal(await objects.getBlob(name), null, `${name} deleted`);
+    assert.equal(publisher.trackedEdits, 0);
+  });
+
   test("object store - a small latent on the same server stays inline", async () => {
     const latent = hostTensor("float32", [1, 4, 8, 8], new Float32Array(256).fill(1));
     const result = await createLatentPublisher(nc).publish({ editId: "small", step: 1, totalSteps: 1, timestep: 1, latent, seed: 0 });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { jetstream, jetstreamManager, DiscardPolicy, StorageType, type JetStreamManager } from "@nats-io/jetstream";
 import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import { hostTensor } from "@emuedit/tensors";
-import { startNatsServer, type NatsServerHandle } from "@emuedit/testing";
+import { startNatsServer, waitFor, type NatsServerHandle } from "@emuedit/testing";
 import {
   connectNats,
   createLatentPublisher,
@@ -11,8 +11,12 @@ import {
   InvalidEditIdError,
   LATENT_STREAM,
   LatentPublishError,
+  maintainLatentStream,
   natsReady,
+  openKvBucket,
   readCheckpoint,
+  StreamConfigConflictError,
+  StreamSetupError,
   watchLatents,
   type LatentCheckpoint,
 } from "../src/index.js";
@@ -55,12 +59,65 @@ describe("latents", () => {
     const c = info.config;
     assert.equal(c.name, LATENT_STREAM);
     assert.deepEqual(c.subjects, ["emuedit.latents.>"]);
-    assert.equal(c.storage, StorageType.File);
+    assert.equal(c.storage, StorageType.Memory, "memory by default: latents live seconds");
+    assert.equal(c.num_replicas, 1);
     assert.equal(c.max_msgs_per_subject, 1);
     assert.equal(c.max_age, nanos(90_000));
     assert.equal(c.discard, DiscardPolicy.Old);
     assert.equal(c.allow_direct, true);
+    assert.equal(c.max_bytes, -1);
     assert.equal((await jsm.streams.info(LATENT_STREAM)).config.max_age, nanos(90_000));
+    assert.equal((await ensureLatentStream(jsm, { maxAgeMs: 90_000, maxBytes: 1 << 20 })).config.max_bytes, 1 << 20, "limits are updated in place");
+  });
+
+  test("stream - a stream of the other storage, or replicas a single server cannot hold, stop with a clear error", async () => {
+    await assert.rejects(
+      ensureLatentStream(jsm, { storage: "file" }),
+      (err: Error) =>
+        err instanceof StreamConfigConflictError &&
+        /the latent stream \(stream EMUEDIT_LATENTS\) exists with storage memory \(the settings ask file\)/.test(err.message) &&
+        /nats stream rm EMUEDIT_LATENTS/.test(err.message) &&
+        /EMUEDIT_LATENT_STORAGE/.test(err.message),
+    );
+    await assert.rejects(
+      ensureLatentStream(jsm, { replicas: 3 }),
+      (err: Error) => err instanceof StreamSetupError && /cannot get 3 replicas: the NATS server is not clustered/.test(err.message),
+    );
+    await assert.rejects(
+      openKvBucket(nc, "r3_on_one_server", { replicas: 3 }),
+      (err: Error) => err instanceof StreamSetupError && /KV bucket r3_on_one_server/.test(err.message) && /replicas > 1 not supported/.test(err.message),
+    );
+    assert.equal((await jsm.streams.info(LATENT_STREAM)).config.storage, StorageType.Memory, "the stream is left as it was");
+  });
+
+  test("stream - maintainLatentStream re-creates a memory stream lost with its server's restart", async () => {
+    const own = await startNatsServer();
+    const conn = await connectNats(own.url, { reconnectTimeWaitMs: 50 });
+    try {
+      const errors: unknown[] = [];
+      await maintainLatentStream(conn, { storage: "memory" }, (err) => errors.push(err));
+      own.kill();
+      await own.restart();
+      const ownJsm = await jetstreamManager(conn);
+      const info = await waitFor(() => ownJsm.streams.info(LATENT_STREAM), { timeoutMs: 10_000, intervalMs: 50, description: "the stream back" });
+      assert.equal(info.config.storage, StorageType.Memory);
+      assert.deepEqual(errors, []);
+    } finally {
+      await conn.close();
+      await own.stop();
+    }
+  });
+
+  test("purge - an edit's checkpoint is removed, other edits' stay", async () => {
+    const publisher = createLatentPublisher(nc);
+    for (const editId of ["done", "running"]) {
+      await publisher.publish({ editId, step: 1, totalSteps: 2, timestep: 1, latent: latentOf(1), seed: 1 });
+    }
+    await publisher.purge("done");
+    assert.equal(await readCheckpoint(jetstream(nc), "done"), null);
+    assert.equal((await readCheckpoint(jetstream(nc), "running"))?.step, 1);
+    assert.equal(publisher.trackedEdits, 0);
+    await assert.rejects(publisher.purge("no.dots"), InvalidEditIdError);
   });
 
   test("checkpoint - publish then readCheckpoint round trips headers and bytes", async () => {

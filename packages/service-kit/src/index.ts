@@ -7,3 +7,4 @@ export type { Logger, LogFields, LogLevel, LoggerOptions } from "./log.js";
 export { startGrpcServer, onTerminate } from "./grpc-server.js";
 export type { DrainOptions, GrpcServerHandle, GrpcServerOptions } from "./grpc-server.js";
 export { modelServiceSettings, processSettings, samplingLimitSettings, messageLimitBytes, REPO_ROOT, DEFAULT_MODEL_DIR } from "./model-service.js";
+export { natsConnectionSettings } from "./nats-settings.js";

@@ -8,10 +8,19 @@ export {
   NatsServerNotFoundError,
   NatsServerStartError,
   readServerInfo,
+  startNatsCluster,
   startNatsServer,
   tempDir,
   waitFor,
   WaitTimeoutError,
 } from "@emuedit/launcher";
-export type { NatsServerHandle, NatsServerOptions, TempDir, WaitForOptions } from "@emuedit/launcher";
+export type {
+  NatsClusterHandle,
+  NatsClusterNode,
+  NatsClusterOptions,
+  NatsServerHandle,
+  NatsServerOptions,
+  TempDir,
+  WaitForOptions,
+} from "@emuedit/launcher";
 export { RESPONSE_AFTER_RESET_MS, resetOrFail } from "./early-response.js";

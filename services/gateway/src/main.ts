@@ -29,8 +29,11 @@ const telemetry = await startTelemetry({
 
 // The package's metadata only (JSON + ONNX graph I/O): resolution, defaults, task table.
 const pkg = await loadModelPackage(settings.modelDir);
-const nc = await connectNats(settings.natsUrl, { name: "emuedit-gateway" });
-const tasks = await startTaskCache(nc, pkg, settings.seedTasks, log);
+const nc = await connectNats(settings.natsUrl, {
+  name: "emuedit-gateway",
+  reconnectTimeWaitMs: settings.natsReconnectWaitMs,
+});
+const tasks = await startTaskCache(nc, pkg, { seed: settings.seedTasks, replicas: settings.natsReplicas }, log);
 
 // Largest downstream message: a Decode (a working-size latent and the uint8 source image) or the
 // text tensors, with headroom.
@@ -64,7 +67,7 @@ const defaults = pkg.defaults;
 const limits = settings;
 
 // Asynchronous edits: jobs in JetStream, run by whichever gateway holds their lease.
-const jobStore = await openJobStore(nc, { retentionMs: settings.jobRetentionMs });
+const jobStore = await openJobStore(nc, { retentionMs: settings.jobRetentionMs, replicas: settings.natsReplicas });
 const jobRunner = createJobRunner(
   jobStore,
   edits,

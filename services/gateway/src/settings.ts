@@ -1,6 +1,6 @@
 import { DEFAULT_EDIT_LIMITS } from "@emuedit/edit-contract";
 import { jobSettings } from "./jobs/job-settings.js";
-import { boolSetting, DEFAULT_MODEL_DIR, floatSetting, intSetting, processSettings, samplingLimitSettings, stringSetting } from "@emuedit/service-kit";
+import { boolSetting, DEFAULT_MODEL_DIR, floatSetting, intSetting, natsConnectionSettings, processSettings, samplingLimitSettings, stringSetting } from "@emuedit/service-kit";
 
 export const gatewaySettings = {
   modelDir: stringSetting("EMUEDIT_MODEL_DIR", DEFAULT_MODEL_DIR, "model package (the gateway reads its metadata and task table, never its weights)"),
@@ -11,7 +11,13 @@ export const gatewaySettings = {
   textEncoderAddress: stringSetting("EMUEDIT_TEXT_ENCODER_ADDRESS", "127.0.0.1:50061", "text-encoder service host:port"),
   vaeAddress: stringSetting("EMUEDIT_VAE_ADDRESS", "127.0.0.1:50062", "vae service host:port"),
   unetAddress: stringSetting("EMUEDIT_UNET_ADDRESS", "127.0.0.1:50063", "unet service host:port"),
-  natsUrl: stringSetting("NATS_URL", "nats://127.0.0.1:4222", "NATS server with JetStream (task registry, latent previews)"),
+  ...natsConnectionSettings("task registry, latent previews"),
+  natsReplicas: intSetting(
+    "EMUEDIT_NATS_REPLICAS",
+    1,
+    "copies of each key-value bucket (task registry, jobs) in the NATS cluster: 1 on a single server, 3 in a 3-node cluster; an existing bucket is scaled to it",
+    { min: 1, max: 5 },
+  ),
   maxBodyBytes: intSetting(
     "EMUEDIT_MAX_BODY_BYTES",
     16 * 1024 * 1024,

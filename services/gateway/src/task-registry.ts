@@ -17,9 +17,16 @@ export function packageOrigin(pkg: ModelPackage): string {
   return `${PACKAGE_ORIGIN}${pkg.name}:${h.digest("hex").slice(0, 12)}`;
 }
 
-export async function startTaskCache(nc: NatsConnection, pkg: ModelPackage, seed: boolean, log: Logger): Promise<TaskCache> {
-  const registry = await openTaskRegistry(nc);
-  if (seed && pkg.tasks.length > 0) {
+export interface TaskRegistrySetup {
+  /** Seed the bucket from the model package (EMUEDIT_SEED_TASKS). */
+  readonly seed: boolean;
+  /** Copies of the bucket in the NATS cluster (EMUEDIT_NATS_REPLICAS). */
+  readonly replicas: number;
+}
+
+export async function startTaskCache(nc: NatsConnection, pkg: ModelPackage, setup: TaskRegistrySetup, log: Logger): Promise<TaskCache> {
+  const registry = await openTaskRegistry(nc, { replicas: setup.replicas });
+  if (setup.seed && pkg.tasks.length > 0) {
     const origin = packageOrigin(pkg);
     const r = await registry.seed(pkg.tasks.map((t) => ({ ...t, examples: [...t.examples], origin })));
     log.info("task registry seeded", { origin, created: r.created, kept: r.kept, replaced: r.replaced });

@@ -7,7 +7,7 @@ import { parseSampling, type SamplingLimits } from "@emuedit/edit-contract";
 import type { ModelPackage } from "@emuedit/model-package";
 import { readCheckpoint, validateEditId, type ConnectionState, type LatentPublisher } from "@emuedit/nats";
 import type { JetStreamClient } from "@nats-io/jetstream";
-import type { DenoiseRequest, DenoiserService, ServiceImpl } from "@emuedit/proto";
+import { GrpcError, GrpcStatus, type DenoiseRequest, type DenoiserService, type ServiceImpl } from "@emuedit/proto";
 import type { Logger } from "@emuedit/service-kit";
 import type { DenoiserStage, ResumeFrom, StepReport } from "@emuedit/stages";
 import { injectTraceHeaders, withSpan } from "@emuedit/telemetry";
@@ -90,13 +90,30 @@ export function denoiserHandlers(deps: DenoiserDeps): ServiceImpl<typeof Denoise
         if (!(err instanceof EmueditError) || err.status === Status.Internal) log.error("denoise failed", { editId, error: String(err) });
         throw err;
       } finally {
-        // Every step is in JetStream before the reply (a client that reads the final checkpoint
-        // after the call sees it), and the edit's publisher bookkeeping is dropped either way.
+        // Every publish is settled before the reply, so nothing of this edit lands in JetStream
+        // after it. Then its checkpoint goes, unless someone may still resume it.
         await publishing;
-        deps.publisher.release(editId);
+        await finishCheckpoint(deps, editId, ctx.signal);
       }
     },
   };
+}
+
+/**
+ * The end of an edit's latents. A caller that cancelled may come back for the checkpoint (a
+ * gateway that died with an accepted job, a replica shutting down under its calls), so it is
+ * kept until EMUEDIT_LATENT_MAX_AGE_MS. Any other end is final: the reply carries the result, or
+ * the edit failed (deadline, bad request, error); the checkpoint and its objects are purged, so
+ * the stream holds only edits in flight.
+ */
+async function finishCheckpoint(deps: DenoiserDeps, editId: string, signal: AbortSignal): Promise<void> {
+  const cancelled = signal.aborted && signal.reason instanceof GrpcError && signal.reason.grpcCode === GrpcStatus.CANCELLED;
+  if (cancelled || !deps.nats.connected) return deps.publisher.release(editId);
+  try {
+    await deps.publisher.purge(editId);
+  } catch (err) {
+    deps.log.warn("checkpoint purge failed; it expires with the stream's max age", { editId, error: String(err) });
+  }
 }
 
 /** The resume point of a request: explicit, from the JetStream checkpoint, or none. */

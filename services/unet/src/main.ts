@@ -1,8 +1,8 @@
 // unet service: DenoiserService.Denoise runs the whole denoising loop of an edit and publishes
 // its latents to JetStream. Wiring only; the loop is createDenoiserStage in @emuedit/stages.
 import { loadModelPackage } from "@emuedit/model-package";
-import { connectNats, createLatentPublisher, ensureLatentStream, trackConnection } from "@emuedit/nats";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connectNats, createLatentPublisher, maintainLatentStream, trackConnection } from "@emuedit/nats";
+import { jetstream } from "@nats-io/jetstream";
 import { addService, DenoiserService } from "@emuedit/proto";
 import { createLogger, messageLimitBytes, onTerminate, readSettings, startGrpcServer } from "@emuedit/service-kit";
 import { createDenoiserStage, createStepBatcher, openComponent } from "@emuedit/stages";
@@ -19,9 +19,21 @@ const telemetry = await startTelemetry({
 });
 
 const pkg = await loadModelPackage(settings.modelDir);
-const nc = await connectNats(settings.natsUrl, { name: "emuedit-unet" });
-await ensureLatentStream(await jetstreamManager(nc), { maxAgeMs: settings.latentMaxAgeMs });
-const publisher = createLatentPublisher(nc, { objectTtlMs: settings.latentMaxAgeMs, timeoutMs: settings.publishTimeoutMs });
+const nc = await connectNats(settings.natsUrl, {
+  name: "emuedit-unet",
+  reconnectTimeWaitMs: settings.natsReconnectWaitMs,
+});
+await maintainLatentStream(
+  nc,
+  { maxAgeMs: settings.latentMaxAgeMs, maxBytes: settings.latentMaxBytes, replicas: settings.latentReplicas, storage: settings.latentStorage },
+  (err) => log.warn("latent stream not re-created after a reconnect; edits go on without previews", { error: String(err) }),
+);
+const publisher = createLatentPublisher(nc, {
+  objectTtlMs: settings.latentMaxAgeMs,
+  objectReplicas: settings.latentReplicas,
+  objectStorage: settings.latentStorage,
+  timeoutMs: settings.publishTimeoutMs,
+});
 const unet = await openComponent(pkg, pkg.unet, "unet", settings);
 // Concurrent edits share UNet calls when rows carry their own timestep ([B] timestep input).
 const batchSize = batchSizeHistogram();

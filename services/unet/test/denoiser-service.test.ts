@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { loadModelPackage, type ModelPackage } from "@emuedit/model-package";
-import { connectNats, createLatentPublisher, ensureLatentStream, trackConnection, watchLatents, type LatentPublisher } from "@emuedit/nats";
+import { connectNats, createLatentPublisher, ensureLatentStream, readCheckpoint, trackConnection, watchLatents, type LatentPublisher } from "@emuedit/nats";
 import { createSessionPool, type SessionPool } from "@emuedit/onnx-runtime";
 import { createDenoiserStage } from "@emuedit/stages";
 import { addService, createClient, DenoiserService, GrpcError, GrpcStatus, type Client } from "@emuedit/proto";
@@ -79,6 +79,9 @@ describe("denoiser service", () => {
   test("unet - an edit interrupted mid-loop and resumed from its checkpoint ends bit-identical", async () => {
     const STEPS = 150;
     const full = tensorFromProto((await client.denoise(request("full-run", STEPS), { deadlineMs: 60000 })).latent!);
+    // A finished edit's checkpoint (message and object) is gone by the time its reply arrives.
+    assert.equal(await readCheckpoint(jetstream(nc), "full-run"), null);
+    assert.equal(publisher.trackedEdits, 0);
 
     // Interrupt: cancel the call once a few steps are checkpointed in JetStream.
     const watch = watchLatents(nc, "cut-run");
@@ -94,8 +97,10 @@ describe("denoiser service", () => {
       }
     }
     await assert.rejects(first, (e: unknown) => e instanceof GrpcError && e.grpcCode === GrpcStatus.CANCELLED);
-    // The aborted edit leaves nothing behind in the publisher (its checkpoint stays in JetStream).
+    // The cancelled edit leaves nothing behind in the publisher; its checkpoint stays in JetStream
+    // for whoever resumes it.
     await waitFor(() => publisher.trackedEdits === 0, { timeoutMs: 5000, description: "the aborted edit released" });
+    assert.ok(((await readCheckpoint(jetstream(nc), "cut-run"))?.step ?? 0) >= cutAt);
 
     // Resume on "another replica": only the edit id and from_checkpoint say where to continue.
     const steps: number[] = [];
@@ -108,6 +113,7 @@ describe("denoiser service", () => {
     await following;
     assert.ok(cutAt >= 5 && steps[0]! > cutAt, `resumed after step ${cutAt}, first new step ${steps[0]}`);
     assert.equal(steps.at(-1), STEPS);
+    assert.equal(await readCheckpoint(jetstream(nc), "cut-run"), null, "the resumed edit finished: its checkpoint is purged");
     const out = tensorFromProto(resumed.latent!);
     assert.ok(Buffer.from((out.data as Float32Array).buffer).equals(Buffer.from((full.data as Float32Array).buffer)), "bit-identical to the uninterrupted run");
   });
