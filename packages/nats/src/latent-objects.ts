@@ -12,6 +12,8 @@ export interface LatentObjectsOptions {
   replicas?: number;
   /** The latent stream's (EMUEDIT_LATENT_STORAGE). */
   storage?: StorageKind;
+  /** As LatentStreamOptions.onRecreate: a bucket of the other storage type is re-created. */
+  onRecreate?: (message: string) => void;
 }
 
 /**
@@ -27,7 +29,11 @@ export async function openLatentObjects(js: JetStreamClient, options: LatentObje
     `OBJ_${LATENT_OBJECT_BUCKET}`,
     () => new Objm(js).create(LATENT_OBJECT_BUCKET, { storage, ttl, replicas, description: "emuedit latents larger than the server's max payload" }),
     { storage, max_age: ttl, num_replicas: replicas },
-    { label: `object bucket ${LATENT_OBJECT_BUCKET}`, hint: "set EMUEDIT_LATENT_STORAGE to the existing bucket's storage" },
+    {
+      label: `object bucket ${LATENT_OBJECT_BUCKET}`,
+      hint: "set EMUEDIT_LATENT_STORAGE to the existing bucket's storage",
+      ...(options.onRecreate ? { onRecreate: options.onRecreate } : {}),
+    },
   );
 }
 

@@ -13,6 +13,8 @@ export interface LatentPublisherOptions {
   /** Replicas and storage of the object bucket: the latent stream's (default 1, memory). */
   objectReplicas?: number;
   objectStorage?: StorageKind;
+  /** A bucket of the other storage type is deleted and created anew (LatentObjectsOptions.onRecreate). */
+  onRecreateObjects?: (message: string) => void;
   /** JetStream publish / purge / object put timeout (default 5000 ms). */
   timeoutMs?: number;
 }
@@ -74,6 +76,7 @@ export function createLatentPublisher(nc: NatsConnection, options: LatentPublish
       ttlMs: options.objectTtlMs ?? DEFAULT_LATENT_MAX_AGE_MS,
       ...(options.objectReplicas !== undefined ? { replicas: options.objectReplicas } : {}),
       ...(options.objectStorage !== undefined ? { storage: options.objectStorage } : {}),
+      ...(options.onRecreateObjects ? { onRecreate: options.onRecreateObjects } : {}),
     }).catch((err: unknown) => {
       objects = undefined;
       throw err;

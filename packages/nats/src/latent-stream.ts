@@ -46,6 +46,11 @@ export interface LatentStreamOptions {
   replicas?: number;
   /** EMUEDIT_LATENT_STORAGE, default DEFAULT_LATENT_STORAGE. */
   storage?: StorageKind;
+  /**
+   * Called when an existing stream of the other storage type was deleted and created anew
+   * (its latents are disposable); absent, such a stream is an error (StreamConfigConflictError).
+   */
+  onRecreate?: (message: string) => void;
 }
 
 /** The stream configuration ensureLatentStream applies. */
@@ -79,13 +84,15 @@ export function latentStreamConfig(options: LatentStreamOptions = {}): Partial<S
 
 /**
  * Creates the latent stream, or brings an existing one to the wanted limits and replicas.
- * Idempotent. A stream of the other storage type throws StreamConfigConflictError (JetStream
- * cannot convert it; its latents are disposable, so deleting it is the fix).
+ * Idempotent. A stream of the other storage type cannot be converted by JetStream: with
+ * `onRecreate` it is deleted and created anew (its latents are disposable), without it
+ * StreamConfigConflictError says so.
  */
 export async function ensureLatentStream(jsm: JetStreamManager, options: LatentStreamOptions = {}): Promise<StreamInfo> {
   return await ensureStream(jsm, latentStreamConfig(options), {
     label: "the latent stream",
     hint: "set EMUEDIT_LATENT_STORAGE to the existing stream's storage",
+    ...(options.onRecreate ? { onRecreate: options.onRecreate } : {}),
   });
 }
 

@@ -43,6 +43,20 @@ export interface StreamSetupOptions {
   label: string;
   /** How to pick another value when an immutable field differs: e.g. "set EMUEDIT_LATENT_STORAGE=file". */
   hint?: string;
+  /**
+   * The stream holds only data that is cheap to lose (latents: previews and checkpoints of edits
+   * in flight), so an immutable difference deletes and re-creates it instead of stopping the
+   * service; called with what was dropped, for the log.
+   */
+  onRecreate?: (message: string) => void;
+}
+
+/** Deletes `name` after a conflict it may drop (options.onRecreate); rethrows the conflict otherwise. */
+async function dropOnConflict(jsm: JetStreamManager, name: string, err: unknown, options: StreamSetupOptions): Promise<void> {
+  if (!(err instanceof StreamConfigConflictError) || options.onRecreate === undefined) throw err;
+  const info = await jsm.streams.info(name).catch(() => null);
+  await jsm.streams.delete(name);
+  options.onRecreate(`${err.message.split("; JetStream")[0]}: deleted and created anew with the settings (${info?.state.messages ?? 0} disposable messages dropped)`);
 }
 
 /**
@@ -82,7 +96,7 @@ export async function ensureStream(jsm: JetStreamManager, config: Partial<Stream
   try {
     return await reconcileStream(jsm, config.name, config, options);
   } catch (err) {
-    if (!isStreamNotFound(err)) throw err;
+    if (!isStreamNotFound(err)) await dropOnConflict(jsm, config.name, err, options);
   }
   try {
     return await jsm.streams.add(config);
@@ -103,6 +117,11 @@ export async function ensureBucket<T>(jsm: JetStreamManager, stream: string, cre
   } catch (err) {
     throw new StreamSetupError(`creating ${options.label} (stream ${stream}) failed: ${describe(err)}`, { cause: err });
   }
-  await reconcileStream(jsm, stream, wanted, options);
+  try {
+    await reconcileStream(jsm, stream, wanted, options);
+  } catch (err) {
+    await dropOnConflict(jsm, stream, err, options);
+    return ensureBucket(jsm, stream, create, wanted, { ...options, onRecreate: undefined });
+  }
   return bucket;
 }

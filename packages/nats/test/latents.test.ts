@@ -9,11 +9,13 @@ import {
   createLatentPublisher,
   ensureLatentStream,
   InvalidEditIdError,
+  LATENT_OBJECT_BUCKET,
   LATENT_STREAM,
   LatentPublishError,
   maintainLatentStream,
   natsReady,
   openKvBucket,
+  openLatentObjects,
   readCheckpoint,
   StreamConfigConflictError,
   StreamSetupError,
@@ -90,6 +92,24 @@ describe("latents", () => {
     assert.equal((await jsm.streams.info(LATENT_STREAM)).config.storage, StorageType.Memory, "the stream is left as it was");
   });
 
+  test("stream - with onRecreate, a stream and object bucket of the other storage are created anew (their latents are disposable)", async () => {
+    const messages: string[] = [];
+    const info = await ensureLatentStream(jsm, { storage: "file", onRecreate: (m) => messages.push(m) });
+    assert.equal(info.config.storage, StorageType.File);
+    assert.equal(messages.length, 1);
+    assert.match(messages[0]!, /the latent stream \(stream EMUEDIT_LATENTS\) exists with storage memory \(the settings ask file\): deleted and created anew/);
+    const js = jetstream(nc);
+    const objects = await openLatentObjects(js, { storage: "memory" });
+    await objects.status();
+    const objectMessages: string[] = [];
+    await openLatentObjects(js, { storage: "file", onRecreate: (m) => objectMessages.push(m) });
+    assert.equal((await jsm.streams.info(`OBJ_${LATENT_OBJECT_BUCKET}`)).config.storage, StorageType.File);
+    assert.equal(objectMessages.length, 1);
+    // Back to the suite's default for the tests after this one.
+    await ensureLatentStream(jsm, { onRecreate: () => {} });
+    await openLatentObjects(js, { onRecreate: () => {} });
+  });
+
   test("stream - maintainLatentStream re-creates a memory stream lost with its server's restart", async () => {
     const own = await startNatsServer();
     const conn = await connectNats(own.url, { reconnectTimeWaitMs: 50 });
@@ -98,8 +118,13 @@ describe("latents", () => {
       await maintainLatentStream(conn, { storage: "memory" }, (err) => errors.push(err));
       own.kill();
       await own.restart();
-      const ownJsm = await jetstreamManager(conn);
-      const info = await waitFor(() => ownJsm.streams.info(LATENT_STREAM), { timeoutMs: 10_000, intervalMs: 50, description: "the stream back" });
+      // The JetStream API answers once the restarted server and the reconnect are through
+      // (seconds on a loaded machine), so the manager is made inside the wait too.
+      const info = await waitFor(async () => (await jetstreamManager(conn, { timeout: 2000 })).streams.info(LATENT_STREAM), {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+        description: "the stream back",
+      });
       assert.equal(info.config.storage, StorageType.Memory);
       assert.deepEqual(errors, []);
     } finally {

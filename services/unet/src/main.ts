@@ -25,13 +25,14 @@ const nc = await connectNats(settings.natsUrl, {
 });
 await maintainLatentStream(
   nc,
-  { maxAgeMs: settings.latentMaxAgeMs, maxBytes: settings.latentMaxBytes, replicas: settings.latentReplicas, storage: settings.latentStorage },
+  { maxAgeMs: settings.latentMaxAgeMs, maxBytes: settings.latentMaxBytes, replicas: settings.latentReplicas, storage: settings.latentStorage, onRecreate: (message) => log.warn(message) },
   (err) => log.warn("latent stream not re-created after a reconnect; edits go on without previews", { error: String(err) }),
 );
 const publisher = createLatentPublisher(nc, {
   objectTtlMs: settings.latentMaxAgeMs,
   objectReplicas: settings.latentReplicas,
   objectStorage: settings.latentStorage,
+  onRecreateObjects: (message) => log.warn(message),
   timeoutMs: settings.publishTimeoutMs,
 });
 const unet = await openComponent(pkg, pkg.unet, "unet", settings);
