@@ -33,3 +33,21 @@ export { openTaskRegistry, PACKAGE_ORIGIN, TASK_BUCKET } from "./task-registry.j
 export type { TaskChange, TaskListOptions, TaskRegistry, TaskRegistryOptions, TaskWatchOptions } from "./task-registry.js";
 export { createTaskCache } from "./task-cache.js";
 export type { TaskCache, TaskCacheOptions } from "./task-cache.js";
+export { isWrongLastSequence, openKvBucket, openObjectBucket } from "./buckets.js";
+export type { BucketOptions } from "./buckets.js";
+export {
+  API_KEY_BUCKET,
+  API_KEY_SCOPES,
+  ApiKeyScope,
+  apiKeyId,
+  apiKeyMatches,
+  decodeApiKeyRecord,
+  openApiKeyStore,
+  sha256Hex,
+  validateApiKeyId,
+} from "./api-keys.js";
+export type { ApiKeyLimits, ApiKeyRecord, ApiKeyStore } from "./api-keys.js";
+export { createApiKeyCache } from "./api-key-cache.js";
+export type { ApiKeyCache, ApiKeyCacheOptions } from "./api-key-cache.js";
+export type { KV } from "@nats-io/kv";
+export type { ObjectStore } from "@nats-io/obj";

@@ -1,4 +1,5 @@
 import { DEFAULT_EDIT_LIMITS } from "@emuedit/edit-contract";
+import { apiSettings } from "./api-settings.js";
 import { boolSetting, DEFAULT_MODEL_DIR, floatSetting, intSetting, processSettings, samplingLimitSettings, stringSetting } from "@emuedit/service-kit";
 
 export const gatewaySettings = {
@@ -34,5 +35,6 @@ export const gatewaySettings = {
   retryAfterS: intSetting("EMUEDIT_RETRY_AFTER_S", 5, "Retry-After seconds sent with 503", { min: 1, max: 3600 }),
   readyCheckMs: intSetting("EMUEDIT_READY_CHECK_MS", 1000, "deadline of each downstream health check in /readyz", { min: 10, max: 60000 }),
   seedTasks: boolSetting("EMUEDIT_SEED_TASKS", true, "seed the emuedit_tasks KV bucket from the model package (idempotent)"),
+  ...apiSettings,
   ...processSettings("EMUEDIT_GATEWAY_METRICS_PORT"),
 };
