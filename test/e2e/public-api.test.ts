@@ -7,13 +7,14 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import sharp from "sharp";
 import OpenAI, { toFile } from "openai";
-import { fromBinary } from "@bufbuild/protobuf";
+import fc from "fast-check";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
-import { credentials, loadPackageDefinition, Metadata, type ServiceError } from "@grpc/grpc-js";
+import { Client, credentials, loadPackageDefinition, Metadata, type ServiceError } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { main } from "@emuedit/cli";
 import { launchSystem, type RunningSystem } from "@emuedit/launcher";
-import { createClient, EditorService, GrpcError, GrpcStatus } from "@emuedit/proto";
+import { createClient, EditorService, EditRequestSchema, GrpcError, GrpcStatus } from "@emuedit/proto";
 import { waitFor } from "@emuedit/testing";
 import { ACCEPT_ANY_TASK, editForm, FIXTURE_MODEL, sceneBytes } from "./helpers.js";
 
@@ -40,7 +41,8 @@ before(async () => {
     privateNats: true,
     env: { ...ACCEPT_ANY_TASK, EMUEDIT_AUTH: "required", EMUEDIT_OPENAI_SIZES: "96x64,256x256", EMUEDIT_MAX_CONCURRENT_EDITS: "4" },
   });
-  editKey = (await createKey("--name", "editor")).key;
+  // The editor key runs the property tests: a quota far above their request rate.
+  editKey = (await createKey("--name", "editor", "--rate", "1000", "--burst", "1000")).key;
   adminKey = (await createKey("--name", "admin", "--scope", "admin")).key;
   image = await sceneBytes();
   // The gateway learns keys through its bucket watch.
@@ -281,5 +283,75 @@ describe("grpc reflection", () => {
     assert.ok(editor, descriptors.map((d) => d.name).join(", "));
     const edit = editor.service.find((s) => s.name === "EditorService")!.method.find((m) => m.name === "Edit");
     assert.equal(edit?.inputType, ".emuedit.v1.EditRequest");
+  });
+});
+
+describe("properties", () => {
+  /** Raw bytes into EditorService/Edit, as any client could send them; resolves with the status code. */
+  function rawEdit(client: Client, bytes: Uint8Array): Promise<number> {
+    const md = new Metadata();
+    md.set("authorization", `Bearer ${editKey}`);
+    return new Promise((resolve) => {
+      client.makeUnaryRequest(
+        "/emuedit.v1.EditorService/Edit",
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.from(bytes),
+        md,
+        { deadline: Date.now() + 30_000 },
+        (err: ServiceError | null) => resolve(err ? err.code : GrpcStatus.OK),
+      );
+    });
+  }
+
+  /** EditRequest fields of any value, sometimes with a real image. */
+  const editRequest = fc.record(
+    {
+      image: fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.constant(new Uint8Array(0)), fc.constant(null)),
+      instruction: fc.string({ maxLength: 40 }),
+      task: fc.oneof(fc.constant(""), fc.string({ maxLength: 8 }), fc.constant("color")),
+      steps: fc.integer({ min: 0, max: 400 }),
+      guidanceScale: fc.float({ noNaN: false }),
+      seed: fc.nat(),
+      outputFormat: fc.constantFrom("", "png", "gif", "jpeg"),
+      size: fc.constantFrom("", "original", "working", "huge"),
+    },
+    { requiredKeys: [] },
+  );
+
+  test("properties - protobuf bytes and JSON bodies of any shape get documented statuses; nothing stays in flight", async () => {
+    const client = new Client(sys.grpcAddress, credentials.createInsecure());
+    const documented = new Set([GrpcStatus.OK, GrpcStatus.INVALID_ARGUMENT, GrpcStatus.FAILED_PRECONDITION, GrpcStatus.NOT_FOUND]);
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 128 }),
+            editRequest.map((r) => toBinary(EditRequestSchema, create(EditRequestSchema, { ...r, image: r.image === null ? image : r.image, steps: Math.min(r.steps ?? 0, 4) }))),
+          ),
+          async (bytes) => {
+            const code = await rawEdit(client, bytes);
+            assert.ok(documented.has(code), `status ${GrpcStatus[code]} for ${Buffer.from(bytes).toString("hex")}`);
+          },
+        ),
+        { numRuns: 60 },
+      );
+    } finally {
+      client.close();
+    }
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(fc.constantFrom("image", "instruction", "steps", "seed", "task", "size", "timeout_ms"), fc.jsonValue({ maxDepth: 2 })), async (doc) => {
+        const res = await fetch(`${sys.httpUrl}/v1/edits`, { method: "POST", headers: { ...bearer(editKey), "content-type": "application/json" }, body: JSON.stringify(doc) });
+        await res.arrayBuffer();
+        assert.ok([200, 400, 413, 422].includes(res.status), `${res.status} for ${JSON.stringify(doc)}`);
+      }),
+      { numRuns: 60 },
+    );
+    // Nothing left behind: the gateway takes EMUEDIT_MAX_CONCURRENT_EDITS (4) edits at once again,
+    // and the key's concurrent-edit slots are all free.
+    const replies = await Promise.all(
+      Array.from({ length: 4 }, () => fetch(`${sys.httpUrl}/v1/edits`, { method: "POST", headers: bearer(editKey), body: editForm({ image, instruction: "make it blue", steps: "2" }) })),
+    );
+    assert.deepEqual(replies.map((r) => r.status), [200, 200, 200, 200]);
   });
 });
