@@ -1,6 +1,7 @@
 // Benchmarks (outside the test suite). Run from the repo root:
 //   pnpm bench edit [--model DIR] [--steps N] [--edits N] [--concurrency N]
 //                   [--preview-every N] [--batch-rows N]
+//   pnpm bench overload [--model DIR] [--rate R] [--seconds S] [--steps N] [--key-concurrency C]
 //   pnpm bench task-confidence [--model DIR] [--fixture FILE] [--thresholds 0.3,0.5,...] [--text "..."]...
 // Compares one edit through the whole distributed system (HTTP -> gateway -> gRPC services,
 // NATS) with the same edit through the in-process pipeline (the baseline), on this machine.
@@ -23,6 +24,9 @@ const { values } = parseArgs({
     fixture: { type: "string" },
     thresholds: { type: "string" },
     text: { type: "string", multiple: true },
+    rate: { type: "string", default: "4" },
+    seconds: { type: "string", default: "15" },
+    "key-concurrency": { type: "string", default: "4" },
   },
 });
 switch (name) {
@@ -38,6 +42,17 @@ switch (name) {
     });
     break;
   }
+  case "overload": {
+    const { benchOverload } = await import("./overload.js");
+    await benchOverload({
+      ...(values.model ? { modelDir: values.model } : {}),
+      rate: Number(values.rate),
+      seconds: Number(values.seconds),
+      steps: Number(values.steps),
+      concurrency: Number(values["key-concurrency"]),
+    });
+    break;
+  }
   case "task-confidence": {
     const { benchTaskConfidence } = await import("./task-confidence.js");
     await benchTaskConfidence({
@@ -50,6 +65,7 @@ switch (name) {
   }
   default:
     console.error("usage: pnpm bench edit [--model DIR] [--steps N] [--edits N] [--concurrency N] [--preview-every N] [--batch-rows N]");
+    console.error("       pnpm bench overload [--model DIR] [--rate R] [--seconds S] [--steps N] [--key-concurrency C]");
     console.error("       pnpm bench task-confidence [--model DIR] [--fixture FILE] [--thresholds 0.3,0.5,...] [--text \"...\"]...");
     process.exit(2);
 }
