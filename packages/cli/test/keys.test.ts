@@ -6,26 +6,23 @@ import { API_KEY_BUCKET, apiKeyMatches, connectNats, openApiKeyStore, sha256Hex 
 import { Kvm } from "@nats-io/kv";
 import { startNatsServer, type NatsServerHandle } from "@emuedit/testing";
 import { ExitCode, main } from "../src/index.js";
+import { Capture } from "./fixtures.js";
 
 let nats: NatsServerHandle;
 before(async () => (nats = await startNatsServer()));
 after(async () => nats?.stop());
 
 function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => void out.push(s), isTTY: false }, stderr: { write: (s: string) => void err.push(s), isTTY: false } },
-    out,
-    err,
-  };
+  const stdout = new Capture();
+  const stderr = new Capture();
+  return { io: { stdout, stderr }, out: stdout, err: stderr };
 }
 
 describe("keys", () => {
   test("keys - create prints the key once, the bucket holds only its hash, list and revoke work", async () => {
     const c = io();
-    assert.equal(await main(["keys", "create", "--name", "ci bot", "--scope", "edit", "--scope", "admin", "--rate", "2.5", "--concurrency", "3", "--json", "--nats", nats.url], c.io as never), ExitCode.ok, c.err.join(""));
-    const created = JSON.parse(c.out.join("")) as { key: string; id: string; scopes: string[]; limits: Record<string, number> };
+    assert.equal(await main(["keys", "create", "--name", "ci bot", "--scope", "edit", "--scope", "admin", "--rate", "2.5", "--concurrency", "3", "--json", "--nats", nats.url], c.io as never), ExitCode.ok, c.err.text);
+    const created = JSON.parse(c.out.text) as { key: string; id: string; scopes: string[]; limits: Record<string, number> };
     assert.match(created.key, /^emk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
     assert.deepEqual(created.scopes, ["edit", "admin"]);
     assert.deepEqual(created.limits, { ratePerS: 2.5, maxConcurrentEdits: 3 });
@@ -41,15 +38,15 @@ describe("keys", () => {
 
       const l = io();
       assert.equal(await main(["keys", "list", "--nats", nats.url], l.io as never), ExitCode.ok);
-      assert.match(l.out.join(""), new RegExp(`${created.id}\\s+edit,admin\\s+\\S+\\s+ci bot`));
-      assert.ok(!l.out.join("").includes(created.key));
+      assert.match(l.out.text, new RegExp(`${created.id}\\s+edit,admin\\s+\\S+\\s+ci bot`));
+      assert.ok(!l.out.text.includes(created.key));
 
       const r = io();
-      assert.equal(await main(["keys", "revoke", created.id, "--nats", nats.url], r.io as never), ExitCode.ok, r.err.join(""));
+      assert.equal(await main(["keys", "revoke", created.id, "--nats", nats.url], r.io as never), ExitCode.ok, r.err.text);
       assert.equal(await (await openApiKeyStore(nc)).get(created.id), null);
       const again = io();
       assert.equal(await main(["keys", "revoke", created.id, "--nats", nats.url], again.io as never), ExitCode.usage);
-      assert.match(again.err.join(""), /no API key with id/);
+      assert.match(again.err.text, /no API key with id/);
     } finally {
       await nc.close();
     }
@@ -66,7 +63,7 @@ describe("keys", () => {
     ]) {
       const t = io();
       assert.equal(await main(argv, t.io as never), ExitCode.usage, argv.join(" "));
-      assert.match(t.err.join(""), /^emuedit: /);
+      assert.match(t.err.text, /^emuedit: /);
     }
   });
 });

@@ -66,6 +66,7 @@ export async function startApiEdge(nc: NatsConnection, s: ApiEdgeSettings, model
   const idempotency = createIdempotency(
     await openKvBucket(nc, IDEMPOTENCY_BUCKET, { description: "emuedit Idempotency-Key claims and replies", replicas, ttlMs }),
     await openObjectBucket(nc, IDEMPOTENCY_BODIES_BUCKET, { description: "emuedit bodies of idempotent replies", replicas, ttlMs }),
+    (err) => log.warn("idempotent reply not stored", { error: String(err) }),
   );
   const results = createImageResults(
     await openObjectBucket(nc, IMAGE_RESULTS_BUCKET, { description: "emuedit images of response_format=url", replicas, ttlMs: s.imageUrlTtlS * 1000 }),

@@ -47,7 +47,19 @@ export function parseIdempotencyKey(raw: string | string[] | undefined): string 
 const POLL_MIN_MS = 20;
 const POLL_MAX_MS = 250;
 
-export function createIdempotency(kv: KV, bodies: ObjectStore): Idempotency {
+/** The store (NATS) failed: the request cannot be deduplicated now, so it is not run. */
+const storeDown = (cause: unknown) =>
+  new EmueditError(Status.Unavailable, "the Idempotency-Key store (NATS) did not answer; retry, or send the request without Idempotency-Key", { cause });
+
+async function store<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    throw err instanceof EmueditError ? err : storeDown(err);
+  }
+}
+
+export function createIdempotency(kv: KV, bodies: ObjectStore, onError: (err: unknown) => void): Idempotency {
   const decode = (bytes: Uint8Array) => JSON.parse(Buffer.from(bytes).toString("utf8")) as IdempotencyRecord;
 
   return {
@@ -57,7 +69,7 @@ export function createIdempotency(kv: KV, bodies: ObjectStore): Idempotency {
       for (;;) {
         if (opts.signal.aborted) throw new EmueditError(Status.Cancelled, "the client went away while waiting for the first request with this Idempotency-Key");
         const claim = JSON.stringify({ state: "running", fingerprint, expiresAtMs: Date.now() + opts.claimMs } satisfies IdempotencyRecord);
-        const e = await kv.get(name);
+        const e = await store(() => kv.get(name));
         if (e === null || e.operation !== "PUT") {
           if (await tryWrite(() => kv.create(name, claim))) return { reply: await own(name, fingerprint, produce), replayed: false };
           continue;
@@ -67,7 +79,7 @@ export function createIdempotency(kv: KV, bodies: ObjectStore): Idempotency {
           throw new EmueditError(Status.Unprocessable, "Idempotency-Key was already used with a different request", { code: "idempotency_key_reused" });
         }
         if (record.state === "done") {
-          const body = await bodies.getBlob(name);
+          const body = await store(() => bodies.getBlob(name));
           if (body !== null) return { reply: { status: record.status, headers: record.headers, body: Buffer.from(body) }, replayed: true };
           // The body expired before its record: run the request again.
           if (await tryWrite(() => kv.update(name, claim, e.revision))) return { reply: await own(name, fingerprint, produce), replayed: false };
@@ -91,8 +103,14 @@ export function createIdempotency(kv: KV, bodies: ObjectStore): Idempotency {
       await kv.delete(name).catch(() => undefined);
       throw err;
     }
-    await bodies.putBlob({ name }, reply.body);
-    await kv.put(name, JSON.stringify({ state: "done", fingerprint, status: reply.status, headers: { ...reply.headers } } satisfies IdempotencyRecord));
+    try {
+      await bodies.putBlob({ name }, reply.body);
+      await kv.put(name, JSON.stringify({ state: "done", fingerprint, status: reply.status, headers: { ...reply.headers } } satisfies IdempotencyRecord));
+    } catch (err) {
+      // The edit is done: its reply goes out; only a later retry will run it again.
+      onError(err);
+      await kv.delete(name).catch(() => undefined);
+    }
     return reply;
   }
 }
@@ -104,6 +122,6 @@ async function tryWrite(write: () => Promise<number>): Promise<boolean> {
     return true;
   } catch (err) {
     if (isWrongLastSequence(err)) return false;
-    throw err;
+    throw storeDown(err);
   }
 }
