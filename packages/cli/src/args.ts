@@ -35,7 +35,7 @@ export interface EditCommand {
   readonly server: string;
   readonly timeoutMs: number;
   /** $EMUEDIT_API_KEY (an environment variable, so the key stays out of process listings). */
-  readonly apiKey: string | undefined;
+  readonly apiKey?: string;
 }
 
 export const OutputSize = { original: "original", working: "working" } as const;
@@ -46,7 +46,7 @@ export interface TasksCommand {
   readonly server: string;
   readonly timeoutMs: number;
   /** $EMUEDIT_API_KEY (an environment variable, so the key stays out of process listings). */
-  readonly apiKey: string | undefined;
+  readonly apiKey?: string;
 }
 
 export interface RegisterTaskCommand {
@@ -149,7 +149,7 @@ function parseEdit(args: readonly string[], env: Env): EditCommand | HelpCommand
     size: outputSize(values.size),
     server: server(values.server, env),
     timeoutMs: timeout(values["timeout-ms"], DEFAULT_EDIT_TIMEOUT_MS),
-    apiKey: apiKey(env),
+    ...apiKey(env),
   };
 }
 
@@ -161,13 +161,13 @@ function parseTasks(args: readonly string[], env: Env): TasksCommand | HelpComma
     kind: "tasks",
     server: server(values.server, env),
     timeoutMs: timeout(values["timeout-ms"], DEFAULT_TASKS_TIMEOUT_MS),
-    apiKey: apiKey(env),
+    ...apiKey(env),
   };
 }
 
-function apiKey(env: Env): string | undefined {
+function apiKey(env: Env): { apiKey?: string } {
   const key = env.EMUEDIT_API_KEY?.trim();
-  return key ? key : undefined;
+  return key ? { apiKey: key } : {};
 }
 
 type OptionsConfig = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
