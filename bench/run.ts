@@ -1,6 +1,7 @@
 // Benchmarks (outside the test suite). Run from the repo root:
 //   pnpm bench edit [--model DIR] [--steps N] [--edits N] [--concurrency N]
 //                   [--preview-every N] [--batch-rows N]
+//   pnpm bench overload [--model DIR] [--rate R] [--seconds S] [--steps N] [--key-concurrency C]
 //   pnpm bench task-confidence [--model DIR] [--fixture FILE] [--thresholds 0.3,0.5,...] [--text "..."]...
 //   pnpm bench latent-publish [--shape 1,8,16,16] [--steps 20] [--edits 200] [--concurrency 16]
 // Compares one edit through the whole distributed system (HTTP -> gateway -> gRPC services,
@@ -28,6 +29,9 @@ const { values } = parseArgs({
     thresholds: { type: "string" },
     text: { type: "string", multiple: true },
     shape: { type: "string", default: "1,8,16,16" },
+    rate: { type: "string", default: "4" },
+    seconds: { type: "string", default: "15" },
+    "key-concurrency": { type: "string", default: "4" },
   },
 });
 switch (name) {
@@ -40,6 +44,17 @@ switch (name) {
       concurrency: Number(values.concurrency ?? "4"),
       previewEvery: Number(values["preview-every"]),
       batchRows: Number(values["batch-rows"]),
+    });
+    break;
+  }
+  case "overload": {
+    const { benchOverload } = await import("./overload.js");
+    await benchOverload({
+      ...(values.model ? { modelDir: values.model } : {}),
+      rate: Number(values.rate),
+      seconds: Number(values.seconds),
+      steps: Number(values.steps),
+      concurrency: Number(values["key-concurrency"]),
     });
     break;
   }
@@ -66,6 +81,7 @@ switch (name) {
   }
   default:
     console.error("usage: pnpm bench edit [--model DIR] [--steps N] [--edits N] [--concurrency N] [--preview-every N] [--batch-rows N]");
+    console.error("       pnpm bench overload [--model DIR] [--rate R] [--seconds S] [--steps N] [--key-concurrency C]");
     console.error("       pnpm bench task-confidence [--model DIR] [--fixture FILE] [--thresholds 0.3,0.5,...] [--text \"...\"]...");
     console.error("       pnpm bench latent-publish [--shape 1,8,16,16] [--steps 20] [--edits 200] [--concurrency 16]");
     process.exit(2);

@@ -3,6 +3,8 @@
 import { extname } from "node:path";
 import { parseArgs } from "node:util";
 import { UsageError } from "./errors.js";
+import { parseKeys, type KeysCommand } from "./keys-args.js";
+import { natsUrl, type Env } from "./nats-url.js";
 
 export const DEFAULT_SERVER = "127.0.0.1:50051";
 /** An edit on a CPU-only deployment can take minutes (model load, queueing, 50 steps). */
@@ -32,6 +34,8 @@ export interface EditCommand {
   readonly size: OutputSize;
   readonly server: string;
   readonly timeoutMs: number;
+  /** $EMUEDIT_API_KEY (an environment variable, so the key stays out of process listings). */
+  readonly apiKey?: string;
 }
 
 export const OutputSize = { original: "original", working: "working" } as const;
@@ -41,6 +45,8 @@ export interface TasksCommand {
   readonly kind: "tasks";
   readonly server: string;
   readonly timeoutMs: number;
+  /** $EMUEDIT_API_KEY (an environment variable, so the key stays out of process listings). */
+  readonly apiKey?: string;
 }
 
 export interface RegisterTaskCommand {
@@ -52,18 +58,17 @@ export interface RegisterTaskCommand {
   readonly json: boolean;
 }
 
-export type HelpTopic = "edit" | "tasks" | "register-task";
+export type HelpTopic = "edit" | "tasks" | "register-task" | "keys";
 
 export interface HelpCommand {
   readonly kind: "help";
   readonly topic: HelpTopic | undefined;
 }
 
-export type Command = EditCommand | TasksCommand | RegisterTaskCommand | HelpCommand;
+export type Command = EditCommand | TasksCommand | RegisterTaskCommand | KeysCommand | HelpCommand;
 
-export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
-
-export type Env = Readonly<Record<string, string | undefined>>;
+export { DEFAULT_NATS_URL } from "./nats-url.js";
+export type { Env } from "./nats-url.js";
 
 const COMMON_OPTIONS = {
   server: { type: "string" },
@@ -99,23 +104,24 @@ export function parseCommand(argv: readonly string[], env: Env = {}): Command {
       return parseTasks(rest, env);
     case "register-task":
       return parseRegisterTask(rest, env);
+    case "keys":
+      return parseKeys(rest, env);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
 }
 
 function helpTopic(word: string | undefined): HelpCommand["topic"] {
-  return word === "edit" || word === "tasks" || word === "register-task" ? word : undefined;
+  return word === "edit" || word === "tasks" || word === "register-task" || word === "keys" ? word : undefined;
 }
 
 function parseRegisterTask(args: readonly string[], env: Env): RegisterTaskCommand | HelpCommand {
   const { values, positionals } = parse(args, { nats: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const);
   if (values.help) return { kind: "help", topic: "register-task" };
   if (positionals.length !== 1) throw new UsageError(`register-task takes one <entry.json>, got ${positionals.length} argument(s)`);
-  const nats = (values.nats ?? env.NATS_URL ?? DEFAULT_NATS_URL).trim();
-  if (!/^(nats|tls):\/\/\S+$|^\S+:\d{1,5}$/.test(nats)) throw new UsageError(`--nats must be a NATS URL, got "${nats}"`);
-  return { kind: "register-task", entry: positionals[0]!, nats, json: values.json ?? false };
+  return { kind: "register-task", entry: positionals[0]!, nats: natsUrl(values.nats, env), json: values.json ?? false };
 }
+
 
 function parseEdit(args: readonly string[], env: Env): EditCommand | HelpCommand {
   const { values, positionals } = parse(args, EDIT_OPTIONS);
@@ -143,6 +149,7 @@ function parseEdit(args: readonly string[], env: Env): EditCommand | HelpCommand
     size: outputSize(values.size),
     server: server(values.server, env),
     timeoutMs: timeout(values["timeout-ms"], DEFAULT_EDIT_TIMEOUT_MS),
+    ...apiKey(env),
   };
 }
 
@@ -154,7 +161,13 @@ function parseTasks(args: readonly string[], env: Env): TasksCommand | HelpComma
     kind: "tasks",
     server: server(values.server, env),
     timeoutMs: timeout(values["timeout-ms"], DEFAULT_TASKS_TIMEOUT_MS),
+    ...apiKey(env),
   };
+}
+
+function apiKey(env: Env): { apiKey?: string } {
+  const key = env.EMUEDIT_API_KEY?.trim();
+  return key ? { apiKey: key } : {};
 }
 
 type OptionsConfig = NonNullable<Parameters<typeof parseArgs>[0]>["options"];

@@ -3,6 +3,7 @@
 import { GrpcError, GrpcStatus } from "@emuedit/proto";
 import { parseCommand } from "./args.js";
 import { SERVER_ENV, type Env, type HelpTopic } from "./args.js";
+import { runKeys } from "./keys.js";
 import { runRegisterTask } from "./register-task.js";
 import { runEdit } from "./edit.js";
 import type { Io } from "./edit.js";
@@ -17,7 +18,7 @@ export async function main(argv: readonly string[], io: Io, env: Env = {}, signa
   let topic: HelpTopic | undefined;
   let server: string | undefined;
   try {
-    topic = argv[0] === "edit" || argv[0] === "tasks" || argv[0] === "register-task" ? argv[0] : undefined;
+    topic = argv[0] === "edit" || argv[0] === "tasks" || argv[0] === "register-task" || argv[0] === "keys" ? argv[0] : undefined;
     const cmd = parseCommand(argv, env);
     if (cmd.kind === "edit" || cmd.kind === "tasks") server = cmd.server;
     switch (cmd.kind) {
@@ -32,6 +33,9 @@ export async function main(argv: readonly string[], io: Io, env: Env = {}, signa
         return ExitCode.ok;
       case "register-task":
         await runRegisterTask(cmd, io);
+        return ExitCode.ok;
+      case "keys":
+        await runKeys(cmd, io);
         return ExitCode.ok;
     }
   } catch (err) {

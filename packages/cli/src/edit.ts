@@ -1,5 +1,6 @@
 // `emuedit edit`: read the image, stream the edit from the gateway, write the result, report.
 
+import { authMetadata } from "./auth-metadata.js";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { EditorService, createClient } from "@emuedit/proto";
@@ -36,7 +37,7 @@ export async function runEdit(cmd: EditCommand, io: Io, signal?: AbortSignal): P
           size: cmd.size,
         },
       },
-      { deadlineMs: cmd.timeoutMs, ...(signal ? { signal } : {}) },
+      { deadlineMs: cmd.timeoutMs, ...(signal ? { signal } : {}), ...authMetadata(cmd.apiKey) },
     );
     for await (const message of stream) {
       const event = message.event;

@@ -10,6 +10,7 @@ export {
   OutputFormat,
 } from "./args.js";
 export type { Command, EditCommand, TasksCommand, RegisterTaskCommand, HelpCommand, HelpTopic, Env } from "./args.js";
+export type { KeysCommand } from "./keys-args.js";
 export { UsageError, InputFileError, OutputFileError, StreamProtocolError } from "./errors.js";
 export { ProgressReporter } from "./progress.js";
 export type { ProgressUpdate, TextOutput } from "./progress.js";

@@ -1,5 +1,6 @@
 // `emuedit tasks`: the server's task table as aligned text.
 
+import { authMetadata } from "./auth-metadata.js";
 import { EditorService, createClient } from "@emuedit/proto";
 import type { TasksCommand } from "./args.js";
 import type { Io } from "./edit.js";
@@ -7,7 +8,7 @@ import type { Io } from "./edit.js";
 export async function runTasks(cmd: TasksCommand, io: Io, signal?: AbortSignal): Promise<void> {
   const client = createClient(EditorService, cmd.server);
   try {
-    const { tasks } = await client.listTasks({}, { deadlineMs: cmd.timeoutMs, ...(signal ? { signal } : {}) });
+    const { tasks } = await client.listTasks({}, { deadlineMs: cmd.timeoutMs, ...(signal ? { signal } : {}), ...authMetadata(cmd.apiKey) });
     const rows = tasks.map((t) => [t.name, t.group, t.description] as const);
     const nameWidth = Math.max(4, ...rows.map((r) => r[0].length));
     const groupWidth = Math.max(5, ...rows.map((r) => r[1].length));

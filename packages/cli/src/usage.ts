@@ -21,13 +21,15 @@ Options:
                             (per-pixel thresholding, for multi-turn editing)
   --server <host:port>      gateway gRPC address; default: $${SERVER_ENV} or ${DEFAULT_SERVER}
   --timeout-ms <ms>         deadline for the whole edit; default ${DEFAULT_EDIT_TIMEOUT_MS}
-  -h, --help                this help`;
+  -h, --help                this help
+The gateway's API key, when it requires one, is read from $EMUEDIT_API_KEY.`;
 
 const TASKS = `emuedit tasks [--server <host:port>] [--timeout-ms <ms>]
 
 Lists the tasks the server knows (name, group, description).
   --server <host:port>      default: $${SERVER_ENV} or ${DEFAULT_SERVER}
-  --timeout-ms <ms>         default ${DEFAULT_TASKS_TIMEOUT_MS}`;
+  --timeout-ms <ms>         default ${DEFAULT_TASKS_TIMEOUT_MS}
+The gateway's API key, when it requires one, is read from $EMUEDIT_API_KEY.`;
 
 const REGISTER_TASK = `emuedit register-task <entry.json> [--nats <url>] [--json]
 
@@ -39,13 +41,27 @@ is refused: it was learned on another model.
   --nats <url>              default: $NATS_URL or ${DEFAULT_NATS_URL}
   --json                    print {"bucket","key","revision"} as one JSON line`;
 
+const KEYS = `emuedit keys create --name <name> [--scope edit|admin]... [--rate <per s>] [--burst <n>] [--concurrency <n>]
+emuedit keys list
+emuedit keys revoke <id>
+
+Manages the gateway's API keys in the NATS KV bucket emuedit_api_keys (every gateway replica
+watches it: a new key works, a revoked one stops working, within moments). create prints the key
+once; only its SHA-256 is stored. Scopes: edit (edits, task list), admin (task-registry writes);
+default edit. --rate, --burst and --concurrency override the gateway's per-key quota settings.
+Clients send the key as "Authorization: Bearer <key>" (gRPC: metadata authorization); the CLI's
+edit and tasks read it from $EMUEDIT_API_KEY.
+  --nats <url>              default: $NATS_URL or ${DEFAULT_NATS_URL}
+  --json                    machine-readable output`;
+
 const GENERAL = `emuedit: instruction-based image editing client
 
 Usage:
   emuedit edit <image> "<instruction>" -o <output> [options]
   emuedit tasks [options]
   emuedit register-task <entry.json> [--nats <url>]
-  emuedit help [edit|tasks|register-task]
+  emuedit keys create|list|revoke [options]
+  emuedit help [edit|tasks|register-task|keys]
 
 Exit status: 0 success, 1 server or I/O error, 2 usage error, 130 interrupted.`;
 
@@ -53,6 +69,8 @@ export function usage(topic: HelpTopic | undefined): string {
   switch (topic) {
     case "register-task":
       return REGISTER_TASK;
+    case "keys":
+      return KEYS;
     case "edit":
       return EDIT;
     case "tasks":

@@ -67,6 +67,14 @@ describe("args", () => {
     assert.throws(() => parseCommand(["tasks", "--server", "localhost"]), UsageError);
   });
 
+  test("args - the API key comes from EMUEDIT_API_KEY only", () => {
+    const env = { EMUEDIT_API_KEY: " emk_k " };
+    const edit = parseCommand(["edit", "in.png", "x", "-o", "out.png"], env);
+    assert.equal(edit.kind === "edit" && edit.apiKey, "emk_k");
+    assert.equal(parseCommand(["tasks"], env).kind === "tasks" && (parseCommand(["tasks"], env) as { apiKey?: string }).apiKey, "emk_k");
+    assert.ok(!("apiKey" in parseCommand(["tasks"], { EMUEDIT_API_KEY: "" })));
+  });
+
   const bad: Array<[string, string[]]> = [
     ["no command", []],
     ["unknown command", ["frobnicate"]],

@@ -7,6 +7,10 @@ export const Status = {
   InvalidArgument: "invalid_argument",
   /** Well-formed, but cannot be done as asked (e.g. the task is unclear): name more. */
   Unprocessable: "unprocessable",
+  /** No credentials, or credentials that are not (or no longer) valid. */
+  Unauthenticated: "unauthenticated",
+  /** Valid credentials without the scope the operation needs. */
+  PermissionDenied: "permission_denied",
   NotFound: "not_found",
   /** The resource is in a state that refuses the request (e.g. cancelling a finished job). */
   Conflict: "conflict",
@@ -20,6 +24,8 @@ export const Status = {
   Unavailable: "unavailable",
   /** Overloaded (a bounded queue is full): retry later. */
   ResourceExhausted: "resource_exhausted",
+  /** The caller's own quota (rate or concurrent edits) is spent: retry after Retry-After. */
+  RateLimited: "rate_limited",
   /** A downstream service failed unexpectedly (the gateway's view of a model service's internal error). */
   Upstream: "upstream",
   Internal: "internal",
@@ -30,6 +36,8 @@ export type Status = (typeof Status)[keyof typeof Status];
 export const HTTP_STATUS: Readonly<Record<Status, number>> = {
   invalid_argument: 400,
   unprocessable: 422,
+  unauthenticated: 401,
+  permission_denied: 403,
   not_found: 404,
   conflict: 409,
   method_not_allowed: 405,
@@ -39,6 +47,7 @@ export const HTTP_STATUS: Readonly<Record<Status, number>> = {
   deadline_exceeded: 504,
   unavailable: 503,
   resource_exhausted: 503,
+  rate_limited: 429,
   upstream: 502,
   internal: 500,
 };
@@ -46,11 +55,14 @@ export const HTTP_STATUS: Readonly<Record<Status, number>> = {
 /**
  * gRPC status codes (grpc/doc/statuscodes.md), by number so this package needs no gRPC library:
  * 1 CANCELLED, 3 INVALID_ARGUMENT, 4 DEADLINE_EXCEEDED, 5 NOT_FOUND, 8 RESOURCE_EXHAUSTED,
- * 9 FAILED_PRECONDITION, 12 UNIMPLEMENTED, 13 INTERNAL, 14 UNAVAILABLE.
+ * 7 PERMISSION_DENIED, 9 FAILED_PRECONDITION, 12 UNIMPLEMENTED, 13 INTERNAL, 14 UNAVAILABLE,
+ * 16 UNAUTHENTICATED.
  */
 export const GRPC_CODE: Readonly<Record<Status, number>> = {
   invalid_argument: 3,
   unprocessable: 9,
+  unauthenticated: 16,
+  permission_denied: 7,
   not_found: 5,
   conflict: 9,
   method_not_allowed: 12,
@@ -60,6 +72,7 @@ export const GRPC_CODE: Readonly<Record<Status, number>> = {
   deadline_exceeded: 4,
   unavailable: 14,
   resource_exhausted: 8,
+  rate_limited: 8,
   upstream: 13,
   internal: 13,
 };
@@ -76,6 +89,8 @@ export function statusFromGrpcCode(code: number): Status {
       return Status.DeadlineExceeded;
     case 5:
       return Status.NotFound;
+    case 7:
+      return Status.PermissionDenied;
     case 8:
       return Status.ResourceExhausted;
     case 9:
@@ -84,6 +99,8 @@ export function statusFromGrpcCode(code: number): Status {
       return Status.MethodNotAllowed;
     case 14:
       return Status.Unavailable;
+    case 16:
+      return Status.Unauthenticated;
     default:
       return Status.Internal;
   }
@@ -91,5 +108,5 @@ export function statusFromGrpcCode(code: number): Status {
 
 /** Statuses a client may simply retry later (the HTTP edge sends Retry-After with them). */
 export function isRetryable(status: Status): boolean {
-  return status === Status.Unavailable || status === Status.ResourceExhausted;
+  return status === Status.Unavailable || status === Status.ResourceExhausted || status === Status.RateLimited;
 }

@@ -11,7 +11,7 @@ describe("errors", () => {
   });
 
   test("errors - a status sent over gRPC reads back as itself where gRPC can tell them apart", () => {
-    for (const status of [Status.InvalidArgument, Status.Unprocessable, Status.NotFound, Status.Cancelled, Status.DeadlineExceeded, Status.Unavailable, Status.ResourceExhausted, Status.Internal]) {
+    for (const status of [Status.InvalidArgument, Status.Unprocessable, Status.Unauthenticated, Status.PermissionDenied, Status.NotFound, Status.Cancelled, Status.DeadlineExceeded, Status.Unavailable, Status.ResourceExhausted, Status.Internal]) {
       assert.equal(statusFromGrpcCode(GRPC_CODE[status]), status);
     }
     assert.equal(statusFromGrpcCode(2), Status.Internal, "UNKNOWN");

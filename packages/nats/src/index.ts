@@ -47,3 +47,20 @@ export { createTaskCache } from "./task-cache.js";
 export type { TaskCache, TaskCacheOptions } from "./task-cache.js";
 export { ACTIVE_JOB_BUCKET, isTerminal, JOB_BUCKET, JOB_OBJECT_BUCKET, JobState, openJobStore } from "./job-store.js";
 export type { JobCallback, JobError, JobRecord, JobResult, JobStore, JobStoreOptions, StoredJob } from "./job-store.js";
+export { isWrongLastSequence } from "./kv-bucket.js";
+export {
+  API_KEY_BUCKET,
+  API_KEY_SCOPES,
+  ApiKeyScope,
+  apiKeyId,
+  apiKeyMatches,
+  decodeApiKeyRecord,
+  openApiKeyStore,
+  sha256Hex,
+  validateApiKeyId,
+} from "./api-keys.js";
+export type { ApiKeyLimits, ApiKeyRecord, ApiKeyStore } from "./api-keys.js";
+export { createApiKeyCache } from "./api-key-cache.js";
+export type { ApiKeyCache, ApiKeyCacheOptions } from "./api-key-cache.js";
+export type { KV } from "@nats-io/kv";
+export type { ObjectStore } from "@nats-io/obj";

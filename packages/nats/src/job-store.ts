@@ -3,10 +3,9 @@
 // (object store). Every record change is a revision-checked read-modify-write, so two gateways
 // never both believe they own a job.
 import type { NatsConnection } from "@nats-io/transport-node";
-import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { ObjectStore } from "@nats-io/obj";
-import { openKvBucket, openObjectBucket } from "./kv-bucket.js";
+import { isWrongLastSequence, openKvBucket, openObjectBucket } from "./kv-bucket.js";
 import { JobRecordFormatError, JobNotFoundError } from "./errors.js";
 import { validateEditId } from "./latent-stream.js";
 
@@ -117,10 +116,6 @@ export interface JobStore {
 
 const WRITE_ATTEMPTS = 20;
 
-function isWrongRevision(err: unknown): boolean {
-  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence;
-}
-
 function encode(record: JobRecord): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(record));
 }
@@ -169,7 +164,7 @@ export async function openJobStore(nc: NatsConnection, options: JobStoreOptions)
         try {
           return { record: next, revision: await jobs.update(id, encode(next), current.revision) };
         } catch (err) {
-          if (!isWrongRevision(err) || attempt >= WRITE_ATTEMPTS) throw err;
+          if (!isWrongLastSequence(err) || attempt >= WRITE_ATTEMPTS) throw err;
         }
       }
     },

@@ -3,7 +3,7 @@
 // (EMUEDIT_NATS_REPLICAS: 1 on a single server, 3 in a cluster), an optional age limit, and an
 // existing bucket brought to that configuration.
 import { nanos, type NatsConnection } from "@nats-io/transport-node";
-import { jetstreamManager, StorageType, type StreamConfig } from "@nats-io/jetstream";
+import { JetStreamApiCodes, JetStreamApiError, jetstreamManager, StorageType, type StreamConfig } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { Objm, type ObjectStore } from "@nats-io/obj";
 import { ensureBucket } from "./stream-setup.js";
@@ -78,4 +78,9 @@ export async function openObjectBucket(nc: NatsConnection, bucket: string, optio
     wantedConfig(options),
     { label: `object store ${bucket}` },
   );
+}
+
+/** A revision-checked write (kv.create of an existing key, kv.update at a stale revision) lost to another writer. */
+export function isWrongLastSequence(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence;
 }

@@ -1,8 +1,7 @@
 import type { NatsConnection, Status } from "@nats-io/transport-node";
-import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { KvWatchInclude, type KV, type KvWatchOptions } from "@nats-io/kv";
 import { TaskEntryFormatError } from "./errors.js";
-import { openKvBucket } from "./kv-bucket.js";
+import { isWrongLastSequence, openKvBucket } from "./kv-bucket.js";
 import { decodeTaskEntry, encodeTaskEntry, validateTaskName, type TaskEntry } from "./task-entry.js";
 
 /** KV bucket of the task registry (docs/architecture.md, "Tasks"). */
@@ -61,10 +60,6 @@ export interface TaskRegistryOptions {
   bucket?: string;
   /** Copies in the cluster (EMUEDIT_NATS_REPLICAS); absent: an existing bucket is used as it is (openKvBucket). */
   replicas?: number;
-}
-
-function isKeyExists(err: unknown): boolean {
-  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence;
 }
 
 /** Opens the registry bucket (file storage, history 1, `replicas` copies), creating it when missing. */
@@ -144,7 +139,7 @@ export async function openTaskRegistry(nc: NatsConnection, options: TaskRegistry
           await kv.create(validateTaskName(task.name), encodeTaskEntry(task));
           created++;
         } catch (err) {
-          if (!isKeyExists(err)) throw err;
+          if (!isWrongLastSequence(err)) throw err;
           // Seeded by another model package: that package's embedding is meaningless to this
           // model, so replace it. Same package, or written by a user: keep it.
           const existing = await get(task.name).catch(() => null);

@@ -25,6 +25,7 @@ import {
   type ServiceDefinition,
   type sendUnaryData,
 } from "@grpc/grpc-js";
+import { EmueditError, Status } from "@emuedit/errors";
 import { cancelled, deadlineExceeded, fromServiceError, GrpcError, GrpcStatus, toStatusObject } from "./errors.js";
 import { grpcChannelOptions } from "./grpc-options.js";
 
@@ -81,6 +82,20 @@ function plainBytes(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
+/**
+ * A request whose bytes are not its message. grpc-js answers a throwing deserializer with
+ * INTERNAL; the client sent bad bytes, so the handler wrapper answers INVALID_ARGUMENT instead.
+ */
+class UndecodableRequest {
+  constructor(readonly cause: unknown) {}
+}
+
+function decodeRequest(method: DescMethod, request: AnyMessage | UndecodableRequest): AnyMessage {
+  if (!(request instanceof UndecodableRequest)) return request;
+  const why = request.cause instanceof Error ? request.cause.message : String(request.cause);
+  throw new EmueditError(Status.InvalidArgument, `the request is not a valid ${method.input.typeName} message: ${why}`, { code: "invalid_body", cause: request.cause });
+}
+
 function methodDefinition(method: DescMethod): MethodDefinition<AnyMessage, AnyMessage> {
   return {
     path: `/${method.parent.typeName}/${method.name}`,
@@ -88,7 +103,13 @@ function methodDefinition(method: DescMethod): MethodDefinition<AnyMessage, AnyM
     requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
     responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
     requestSerialize: (value) => Buffer.from(toBinary(method.input, value)),
-    requestDeserialize: (bytes) => fromBinary(method.input, plainBytes(bytes)),
+    requestDeserialize: (bytes) => {
+      try {
+        return fromBinary(method.input, plainBytes(bytes));
+      } catch (err) {
+        return new UndecodableRequest(err) as unknown as AnyMessage;
+      }
+    },
     responseSerialize: (value) => Buffer.from(toBinary(method.output, value)),
     responseDeserialize: (bytes) => fromBinary(method.output, plainBytes(bytes)),
   };
@@ -141,7 +162,7 @@ function unaryHandler(method: DescMethod, impl: AnyUnaryImpl) {
   return (call: ServerUnaryCall<AnyMessage, AnyMessage>, callback: sendUnaryData<AnyMessage>) => {
     const { context, dispose } = callContext(call);
     // The async wrapper turns a synchronous throw into a rejection: a handler never crashes the process.
-    (async () => create(method.output, await impl(call.request, context)))()
+    (async () => create(method.output, await impl(decodeRequest(method, call.request), context)))()
       .then(
         (response) => callback(null, response),
         (err: unknown) => callback(toStatusObject(err, context.signal)),
@@ -155,7 +176,7 @@ function serverStreamingHandler(method: DescMethod, impl: AnyStreamImpl) {
     const { context, dispose } = callContext(call);
     const { signal } = context;
     (async () => {
-      for await (const item of impl(call.request, context)) {
+      for await (const item of impl(decodeRequest(method, call.request), context)) {
         if (signal.aborted) return; // leaving the loop runs the handler's finally blocks
         if (!call.write(create(method.output, item))) {
           await once(call, "drain", { signal }).catch(() => undefined); // backpressure, or aborted

@@ -61,6 +61,8 @@ export interface EditOptions {
   readonly onProgress?: (p: Progress) => void;
   /** Denoise continues from the edit's JetStream checkpoint (an async job taken over after its gateway died). */
   readonly resumeFromCheckpoint?: boolean;
+  /** Reply at exactly this size (the OpenAI endpoint's `size`), overriding spec.output.size. */
+  readonly outputSize?: { readonly width: number; readonly height: number };
 }
 
 export interface EditService {
@@ -134,7 +136,7 @@ export function createEditService(deps: EditServiceDeps): EditService {
 
     // 4. Multi-turn post-process, then encode at the requested size.
     const edited = spec.output.preserveUnedited ? thresholdComposite(working, out.image) : out.image;
-    const target = spec.output.size === "original" ? { width: decoded.width, height: decoded.height } : { width: edited.width, height: edited.height };
+    const target = opts.outputSize ?? (spec.output.size === "original" ? { width: decoded.width, height: decoded.height } : { width: edited.width, height: edited.height });
     const encoded = await timed("encode", () =>
       encodeImage(edited, spec.output.format, target.width !== edited.width || target.height !== edited.height ? { resizeTo: target } : {}),
     );

@@ -74,14 +74,18 @@ export async function parseEditBody(contentType: string | undefined, body: Buffe
   throw new EmueditError(Status.UnsupportedMediaType, `send multipart/form-data or application/json, got "${type || "(none)"}"`);
 }
 
-async function parseMultipart(contentType: string, body: Buffer): Promise<EditBody> {
-  let form: FormData;
+/** A multipart/form-data body's parts; 400 invalid_body when it is malformed. */
+export async function readForm(contentType: string, body: Buffer): Promise<FormData> {
   try {
     // undici's multipart parser (Node's fetch): no extra dependency, bounded by readBody's limit.
-    form = await new Response(body, { headers: { "content-type": contentType } }).formData();
+    return await new Response(body, { headers: { "content-type": contentType } }).formData();
   } catch (err) {
     throw invalidBody("malformed multipart/form-data body", err);
   }
+}
+
+async function parseMultipart(contentType: string, body: Buffer): Promise<EditBody> {
+  const form = await readForm(contentType, body);
   const file = form.get("image");
   let image: Uint8Array | undefined;
   if (file !== null && typeof file !== "string") image = new Uint8Array(await file.arrayBuffer());

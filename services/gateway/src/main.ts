@@ -8,9 +8,12 @@ import { connectNats, natsReady, openJobStore, trackConnection } from "@emuedit/
 import { addService, EditorService } from "@emuedit/proto";
 import { createLogger, messageLimitBytes, onTerminate, readSettings, startGrpcServer } from "@emuedit/service-kit";
 import { startTelemetry } from "@emuedit/telemetry";
+import { startApiEdge } from "./api-edge.js";
 import { createDownstream } from "./downstream.js";
 import { createEditService } from "./edit-service.js";
+import { guardEditor } from "./grpc-auth.js";
 import { editorHandlers } from "./grpc-editor.js";
+import { addReflection } from "./grpc-reflection.js";
 import { createHttpServer } from "./http-server.js";
 import { createJobEvents } from "./jobs/job-events.js";
 import { jobRoutes } from "./jobs/job-routes.js";
@@ -34,6 +37,7 @@ const nc = await connectNats(settings.natsUrl, {
   reconnectTimeWaitMs: settings.natsReconnectWaitMs,
 });
 const tasks = await startTaskCache(nc, pkg, { seed: settings.seedTasks, replicas: settings.natsReplicas }, log);
+const api = await startApiEdge(nc, settings, pkg.name, log);
 
 // Largest downstream message: a Decode (a working-size latent and the uint8 source image) or the
 // text tensors, with headroom.
@@ -103,7 +107,7 @@ const ready = async () => {
   return { ready: isReady, status: draining ? "draining" : isReady ? "ready" : "not_ready", checks };
 };
 
-const http = createHttpServer({ edits, tasks, defaults, limits, maxBodyBytes: settings.maxBodyBytes, retryAfterS: settings.retryAfterS, ready, log, jobs });
+const http = createHttpServer({ edits, tasks, defaults, limits, maxBodyBytes: settings.maxBodyBytes, retryAfterS: settings.retryAfterS, ready, log, jobs, ...api });
 await new Promise<void>((resolve) => http.listen(settings.httpPort, settings.httpHost, resolve));
 const httpAddress = http.address();
 const httpPort = typeof httpAddress === "object" && httpAddress ? httpAddress.port : settings.httpPort;
@@ -114,7 +118,10 @@ const grpc = await startGrpcServer({
   port: settings.grpcPort,
   maxMessageBytes: messageLimitBytes(settings.maxBodyBytes),
   log,
-  register: (s) => addService(s, EditorService, editorHandlers({ edits, tasks, defaults, limits, log })),
+  register: (s) => {
+    addService(s, EditorService, guardEditor(editorHandlers({ edits, tasks, defaults, limits, log }), api.access));
+    addReflection(s);
+  },
 });
 grpc.health.setStatus("", "SERVING");
 grpc.health.setStatus(EditorService.typeName, "SERVING");
@@ -146,6 +153,7 @@ onTerminate(log, async () => {
   clearInterval(idleSweep);
   http.closeAllConnections();
   tasks.close();
+  api.close();
   downstream.close();
   // NATS may already be gone (operator stopped it first); in-flight work is done either way.
   await nc.drain().catch((err: unknown) => log.warn("nats drain failed", { error: String(err) }));

@@ -1,4 +1,5 @@
 import { DEFAULT_EDIT_LIMITS } from "@emuedit/edit-contract";
+import { apiSettings } from "./api-settings.js";
 import { jobSettings } from "./jobs/job-settings.js";
 import { boolSetting, DEFAULT_MODEL_DIR, floatSetting, intSetting, natsConnectionSettings, processSettings, samplingLimitSettings, stringSetting } from "@emuedit/service-kit";
 
@@ -42,5 +43,6 @@ export const gatewaySettings = {
   readyCheckMs: intSetting("EMUEDIT_READY_CHECK_MS", 1000, "deadline of each downstream health check in /readyz", { min: 10, max: 60000 }),
   seedTasks: boolSetting("EMUEDIT_SEED_TASKS", true, "seed the emuedit_tasks KV bucket from the model package (idempotent)"),
   ...jobSettings,
+  ...apiSettings,
   ...processSettings("EMUEDIT_GATEWAY_METRICS_PORT"),
 };
