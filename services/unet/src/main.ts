@@ -6,8 +6,9 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { addService, DenoiserService } from "@emuedit/proto";
 import { createLogger, messageLimitBytes, onTerminate, readSettings, startGrpcServer } from "@emuedit/service-kit";
 import { createDenoiserStage, createStepBatcher, openComponent } from "@emuedit/stages";
-import { batchSizeHistogram, observeModelQueues, startTelemetry } from "@emuedit/telemetry";
+import { batchSizeHistogram, modelCallObserver, observeModelQueues, startTelemetry } from "@emuedit/telemetry";
 import { denoiserHandlers } from "./handlers.js";
+import { initLatentPublishMetrics } from "./metrics.js";
 import { unetSettings } from "./settings.js";
 
 const settings = readSettings(unetSettings);
@@ -16,13 +17,15 @@ const telemetry = await startTelemetry({
   serviceName: "emuedit-unet",
   ...(settings.metricsPort ? { metricsPort: settings.metricsPort } : {}),
   ...(settings.otlpEndpoint ? { otlpEndpoint: settings.otlpEndpoint } : {}),
+  replicaPort: settings.port,
 });
 
 const pkg = await loadModelPackage(settings.modelDir);
 const nc = await connectNats(settings.natsUrl, { name: "emuedit-unet" });
 await ensureLatentStream(await jetstreamManager(nc), { maxAgeMs: settings.latentMaxAgeMs });
+initLatentPublishMetrics();
 const publisher = createLatentPublisher(nc, { objectTtlMs: settings.latentMaxAgeMs, timeoutMs: settings.publishTimeoutMs });
-const unet = await openComponent(pkg, pkg.unet, "unet", settings);
+const unet = await openComponent(pkg, pkg.unet, "unet", { ...settings, observer: modelCallObserver("unet") });
 // Concurrent edits share UNet calls when rows carry their own timestep ([B] timestep input).
 const batchSize = batchSizeHistogram();
 const batcher =
