@@ -12,8 +12,13 @@ const WIDTH = 640;
 const HEIGHT = 300;
 const MARGIN = { left: 64, right: 16, top: 28, bottom: 40 };
 const LEGEND_ROW_PX = 14;
-/** Grafana's classic palette, first ten. */
-const COLORS = ["#7eb26d", "#eab839", "#6ed0e0", "#ef843c", "#e24d42", "#1f78c1", "#ba43a9", "#705da0", "#508642", "#cca300"];
+/** Space under the time axis' caption before the legend starts. */
+const LEGEND_TOP_PX = 14;
+/** Grafana's classic palette. */
+const COLORS = [
+  "#7eb26d", "#eab839", "#6ed0e0", "#ef843c", "#e24d42", "#1f78c1", "#ba43a9", "#705da0", "#508642", "#cca300",
+  "#447ebc", "#c15c17", "#890f02", "#0a437c", "#6d1f62", "#584477", "#b7dbab", "#f4d598", "#70dbed", "#f9ba8f", "#f29191",
+];
 
 const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
@@ -57,7 +62,7 @@ function niceStep(span: number, n: number): number {
 
 export function svgPlot(title: string, unit: PanelUnit, series: readonly PlotSeries[]): string {
   const legendRows = Math.ceil(series.length / 3);
-  const height = HEIGHT + legendRows * LEGEND_ROW_PX;
+  const height = HEIGHT + LEGEND_TOP_PX + legendRows * LEGEND_ROW_PX;
   const all = series.flatMap((s) => s.points).filter(([, v]) => Number.isFinite(v));
   const t0 = Math.min(...all.map(([t]) => t));
   const t1 = Math.max(...all.map(([t]) => t));
@@ -102,7 +107,7 @@ export function svgPlot(title: string, unit: PanelUnit, series: readonly PlotSer
     }
     if (d) out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>`);
     const lx = MARGIN.left + (i % 3) * 190;
-    const ly = HEIGHT + Math.floor(i / 3) * LEGEND_ROW_PX - 4;
+    const ly = HEIGHT + LEGEND_TOP_PX + Math.floor(i / 3) * LEGEND_ROW_PX;
     out.push(`<rect x="${lx}" y="${ly - 8}" width="10" height="3" fill="${color}"/>`);
     out.push(`<text x="${lx + 14}" y="${ly - 3}" fill="#ccccdc">${escape(s.label.slice(0, 30))}</text>`);
   });
