@@ -22,6 +22,15 @@ export interface SessionPoolOptions {
   readonly sessionOptions?: PoolSessionOptions;
   /** Warm-up size for symbolic dims by name (e.g. { height: 64 }); others get 1. */
   readonly warmupDims?: Readonly<Record<string, number>>;
+  /** Told each request's wait for a worker and each call's run, ms (queue-wait and run-time metrics). */
+  readonly observer?: RunObserver;
+}
+
+export interface RunObserver {
+  /** One request waited `ms` from its arrival (a batcher's wait included) to its call's start in a worker. */
+  waited(ms: number): void;
+  /** One ONNX call ran `ms` in a worker. */
+  ran(ms: number): void;
 }
 
 export interface RunOptions {
@@ -34,6 +43,11 @@ export interface RunOptions {
    * caller as soon as run() is called (every view of those buffers). Default false: copy.
    */
   readonly transfer?: boolean;
+  /**
+   * A batcher's call carries several requests that waited before they reached the pool: how long
+   * each did, ms. The pool adds its own queue wait and reports one wait per request. Default [0].
+   */
+  readonly waitedBeforeMs?: readonly number[];
 }
 
 export const DEFAULT_MAX_QUEUE = 64;
@@ -53,6 +67,7 @@ export class SessionPool {
   readonly outputMetadata: readonly IoMetadata[];
   private readonly queue: RunJob[] = [];
   private readonly maxQueue: number;
+  private readonly observer: RunObserver | undefined;
   private nextId = 1;
   private closing: Promise<void> | null = null;
   /** close() waiting for the queue and the workers to drain. */
@@ -70,6 +85,7 @@ export class SessionPool {
     this.inputNames = this.inputMetadata.map((m) => m.name);
     this.outputNames = this.outputMetadata.map((m) => m.name);
     this.maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
+    this.observer = options.observer;
     for (const w of workers) this.watch(w);
   }
 
@@ -96,6 +112,8 @@ export class SessionPool {
         id: this.nextId++,
         feeds: ownFeeds(feeds, opts.transfer === true),
         outputNames: opts.outputNames ? [...opts.outputNames] : null,
+        queuedAt: performance.now(),
+        waitedBeforeMs: opts.waitedBeforeMs ?? [0],
         settled: false,
         resolve: (out) => settle(() => resolvePromise(out)),
         reject: (err) => settle(() => rejectPromise(err)),
@@ -141,7 +159,10 @@ export class SessionPool {
   private dispatch(): void {
     for (let w = this.idleWorker(); w !== undefined && this.queue.length > 0; w = this.idleWorker()) {
       const job = this.queue.shift()!;
-      if (!job.settled) w.start(job);
+      if (job.settled) continue;
+      const waitedMs = performance.now() - job.queuedAt;
+      for (const before of job.waitedBeforeMs) this.observer?.waited(before + waitedMs);
+      w.start(job);
     }
     this.notify();
   }
@@ -157,7 +178,10 @@ export class SessionPool {
   }
 
   private watch(w: SessionWorker): void {
-    w.onIdle = () => this.dispatch();
+    w.onIdle = (ranMs) => {
+      this.observer?.ran(ranMs);
+      this.dispatch();
+    };
     w.onCrash = (job, cause) => {
       job?.reject(new SessionWorkerError(`${this.name}: worker ${w.index} died during a run (${cause.message})`, { cause }));
       if (this.closing !== null) {

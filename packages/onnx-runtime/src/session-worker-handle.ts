@@ -10,6 +10,10 @@ export interface RunJob {
   readonly id: number;
   readonly feeds: Record<string, HostTensor>;
   readonly outputNames: string[] | null;
+  /** performance.now() when the pool queued it. */
+  readonly queuedAt: number;
+  /** Each request this call carries: how long it waited before it reached the pool, ms. */
+  readonly waitedBeforeMs: readonly number[];
   /** Set once resolve/reject ran (an aborted job may still be running in a worker). */
   settled: boolean;
   readonly resolve: (outputs: Record<string, HostTensor>) => void;
@@ -38,12 +42,13 @@ export class SessionWorker {
   outputMetadata: IoMetadata[] = [];
   loadMs = 0;
   warmupMs = 0;
-  /** Called after a run finished and this worker is free. */
-  onIdle: () => void = () => {};
+  /** Called after a run finished (it ran `ranMs` in this worker) and this worker is free. */
+  onIdle: (ranMs: number) => void = () => {};
   /** Called when the thread died on its own after loading; `job` was running on it, if any. */
   onCrash: (job: RunJob | null, cause: Error) => void = () => {};
 
   private readonly worker: Worker;
+  private startedAt = 0;
   private intentional = false;
   private lastError: Error | null = null;
   private loadSettled = false;
@@ -79,6 +84,7 @@ export class SessionWorker {
 
   start(job: RunJob): void {
     this.job = job;
+    this.startedAt = performance.now();
     const msg: ToWorker = { type: "run", id: job.id, feeds: job.feeds, outputNames: job.outputNames };
     // The pool owns job.feeds (copied or transferred in run()), so moving them is safe.
     this.worker.postMessage(msg, transferList(job.feeds));
@@ -136,7 +142,7 @@ export class SessionWorker {
           if (m.type === "result") job.resolve(m.outputs);
           else job.reject(new SessionRunError(`${this.init.name}: onnxruntime rejected the run: ${m.message}`));
         }
-        this.onIdle();
+        this.onIdle(performance.now() - this.startedAt);
         return;
       }
       case "closed":

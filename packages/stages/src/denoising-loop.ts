@@ -42,6 +42,8 @@ export interface StepReport {
   readonly latent: Float32Array;
   /** Complete scheduler state after this step, enough to resume bit-identically. */
   readonly schedulerState: SchedulerState;
+  /** Edits that shared the UNet call of this step (the step batcher; 1 when alone or unbatched). */
+  readonly batchEdits: number;
 }
 
 export interface DenoiseLoopInput {
@@ -118,6 +120,7 @@ export async function runDenoisingLoop(input: DenoiseLoopInput): Promise<Float32
     });
 
     // 3b. eps for rows (text+image, image only, neither): [3,C,h,w].
+    let batchEdits = 1;
     const eps = await runUnet(input.runner, input.unet, batch, t, {
       rows: 3,
       latentChannels: dims.channels,
@@ -125,7 +128,7 @@ export async function runDenoisingLoop(input: DenoiseLoopInput): Promise<Float32
       width: dims.width,
       seqLen: input.seqLen,
       hiddenDim: input.hiddenDim,
-    }, signal);
+    }, signal, (edits) => (batchEdits = edits));
 
     // 3c. 3-way classifier-free guidance, then z_{t-1} = step(eps, t, z_t).
     const guided = combineGuidance(eps, guidanceScale, imageGuidanceScale);
@@ -134,7 +137,7 @@ export async function runDenoisingLoop(input: DenoiseLoopInput): Promise<Float32
     // 3d. Publish previews / checkpoints.
     const done = i + 1;
     if (input.onStep && (done % every === 0 || done === timesteps.length)) {
-      await input.onStep({ step: done, totalSteps: timesteps.length, timestep: t, latent, schedulerState: scheduler.snapshot() });
+      await input.onStep({ step: done, totalSteps: timesteps.length, timestep: t, latent, schedulerState: scheduler.snapshot(), batchEdits });
     }
   }
   return latent;

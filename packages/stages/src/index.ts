@@ -16,4 +16,4 @@ export { openComponent, warmupDims } from "./sessions.js";
 export type { PoolSettings } from "./sessions.js";
 export { createStepBatcher } from "./step-batcher.js";
 export type { BatchingRunner, BatchSettings } from "./step-batcher.js";
-export type { OnnxRunner } from "./unet-runner.js";
+export type { OnnxRunner, OnnxRunOptions } from "./unet-runner.js";

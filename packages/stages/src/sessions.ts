@@ -2,7 +2,7 @@
 // Warm-up feeds give each symbolic dim a size by name; left at 1, a dynamic-size export's
 // spatial dims would be 1x1, which the down-sampling in most UNets and VAEs cannot run.
 import type { ModelPackage, OnnxComponent } from "@emuedit/model-package";
-import { createSessionPool, type SessionPool } from "@emuedit/onnx-runtime";
+import { createSessionPool, type RunObserver, type SessionPool } from "@emuedit/onnx-runtime";
 
 export interface PoolSettings {
   /** worker_threads per model (each holds one onnxruntime session). */
@@ -11,6 +11,8 @@ export interface PoolSettings {
   readonly intraOpThreads: number;
   /** Calls waiting for a worker before RESOURCE_EXHAUSTED (the pool's default when absent). */
   readonly maxQueue?: number;
+  /** Told each request's queue wait and each call's run time (the model service's metrics). */
+  readonly observer?: RunObserver;
 }
 
 /** Inputs whose axes 2 and 3 are pixels or latent cells (docs/model-package.md). */

@@ -22,6 +22,9 @@ interface Pending {
   readonly feeds: Record<string, HostTensor>;
   readonly rows: number;
   readonly signal: AbortSignal | undefined;
+  /** performance.now() at arrival: its wait for a call slot goes into the queue-wait metric. */
+  readonly arrivedAt: number;
+  readonly onBatch: ((edits: number) => void) | undefined;
   resolve(out: Record<string, HostTensor>): void;
   reject(err: unknown): void;
 }
@@ -43,6 +46,9 @@ export function createStepBatcher(inner: OnnxRunner, settings: BatchSettings, on
     for (const p of batch) if (p.signal?.aborted) p.reject(p.signal.reason);
     if (live.length === 0) return;
     onBatch?.(live.reduce((n, p) => n + p.rows, 0), live.length);
+    for (const p of live) p.onBatch?.(live.length);
+    const sentAt = performance.now();
+    const waitedBeforeMs = live.map((p) => sentAt - p.arrivedAt);
     inFlight++;
     const settle = () => {
       inFlight--;
@@ -50,11 +56,14 @@ export function createStepBatcher(inner: OnnxRunner, settings: BatchSettings, on
     };
     if (live.length === 1) {
       const only = live[0]!;
-      inner.run(only.feeds, only.signal ? { signal: only.signal } : undefined).then(only.resolve, only.reject).finally(settle);
+      inner
+        .run(only.feeds, { waitedBeforeMs, ...(only.signal ? { signal: only.signal } : {}) })
+        .then(only.resolve, only.reject)
+        .finally(settle);
       return;
     }
     inner
-      .run(concatRows(live.map((p) => p.feeds)))
+      .run(concatRows(live.map((p) => p.feeds)), { waitedBeforeMs })
       .then(
         (out) => {
           let offset = 0;
@@ -99,7 +108,7 @@ export function createStepBatcher(inner: OnnxRunner, settings: BatchSettings, on
       const key = shapeKey(feeds);
       return new Promise((resolve, reject) => {
         const group = groups.get(key) ?? [];
-        group.push({ feeds, rows, signal: opts?.signal, resolve, reject });
+        group.push({ feeds, rows, signal: opts?.signal, arrivedAt: performance.now(), onBatch: opts?.onBatch, resolve, reject });
         groups.set(key, group);
         waiting++;
         const groupRows = group.reduce((n, p) => n + p.rows, 0);

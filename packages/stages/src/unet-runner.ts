@@ -5,9 +5,17 @@ import type { UnetComponent } from "@emuedit/model-package";
 import type { GuidanceBatch } from "@emuedit/diffusion";
 import { ModelOutputError } from "@emuedit/edit-contract";
 
+export interface OnnxRunOptions {
+  readonly signal?: AbortSignal;
+  /** How long each request the call carries waited before it (a batcher's wait), ms; the pool's queue-wait metric adds its own. */
+  readonly waitedBeforeMs?: readonly number[];
+  /** A batcher says how many edits share the call that computes this request (unbatched: never called, 1). */
+  readonly onBatch?: (edits: number) => void;
+}
+
 /** Anything that runs an ONNX graph: a worker-thread session pool in every real use. */
 export interface OnnxRunner {
-  run(feeds: Record<string, HostTensor>, opts?: { signal?: AbortSignal }): Promise<Record<string, HostTensor>>;
+  run(feeds: Record<string, HostTensor>, opts?: OnnxRunOptions): Promise<Record<string, HostTensor>>;
 }
 
 /**
@@ -24,7 +32,7 @@ export function timestepTensor(unet: UnetComponent, t: number, batch: number): H
   return { dtype: "float32", shape, data: new Float32Array(n).fill(t) };
 }
 
-/** One UNet evaluation of a guidance batch of `rows` rows: returns out_sample [rows,C,h,w]. */
+/** One UNet evaluation of a guidance batch of `rows` rows: returns out_sample [rows,C,h,w]; `onBatch` as in OnnxRunOptions. */
 export async function runUnet(
   runner: OnnxRunner,
   unet: UnetComponent,
@@ -32,6 +40,7 @@ export async function runUnet(
   t: number,
   dims: { rows: number; latentChannels: number; height: number; width: number; seqLen: number; hiddenDim: number },
   signal?: AbortSignal,
+  onBatch?: (edits: number) => void,
 ): Promise<Float32Array> {
   const { rows, latentChannels: c, height: h, width: w, seqLen, hiddenDim } = dims;
   const feeds: Record<string, HostTensor> = {
@@ -43,7 +52,7 @@ export async function runUnet(
     if (!batch.taskEmbedding) throw new ModelOutputError("the UNet takes a task embedding but none was given");
     feeds.task_embedding = { dtype: "float32", shape: [rows, unet.taskEmbeddingDim], data: batch.taskEmbedding };
   }
-  const out = await runner.run(feeds, signal ? { signal } : undefined);
+  const out = await runner.run(feeds, { ...(signal ? { signal } : {}), ...(onBatch ? { onBatch } : {}) });
   const sample = out.out_sample ?? Object.values(out)[0];
   if (!sample || sample.dtype !== "float32" || sample.data.length !== rows * c * h * w) {
     throw new ModelOutputError(

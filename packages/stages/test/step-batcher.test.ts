@@ -31,6 +31,31 @@ function feeds(seed: number, t: number): Record<string, HostTensor> {
 }
 
 describe("step batcher", () => {
+  test("batcher - each request's queue wait and each call's run reach the pool's observer; each caller learns its batch's size", async () => {
+    const waited: number[] = [];
+    const ran: number[] = [];
+    const observed = await createSessionPool({
+      modelPath: pkg.unet.path,
+      workers: 1,
+      intraOpThreads: 1,
+      observer: { waited: (ms) => waited.push(ms), ran: (ms) => ran.push(ms) },
+    });
+    try {
+      const batcher = createStepBatcher(observed, { maxRows: 12, maxInFlight: 1 });
+      const sizes: number[] = [0, 0, 0, 0];
+      await Promise.all([1, 2, 3, 4].map((seed, i) => batcher.run(feeds(seed, 500), { onBatch: (edits) => (sizes[i] = edits) })));
+      // Two ONNX calls (one alone, then three together), four requests each with its own wait.
+      assert.deepEqual(sizes, [1, 3, 3, 3]);
+      assert.equal(ran.length, 2);
+      assert.equal(waited.length, 4);
+      for (const ms of [...waited, ...ran]) assert.ok(ms >= 0 && Number.isFinite(ms));
+      // The three that waited for the first call to finish waited at least as long as the one that went at once.
+      assert.ok(waited.slice(1).every((ms) => ms >= waited[0]!), `waits ${waited.join(", ")}`);
+    } finally {
+      await observed.close();
+    }
+  });
+
   test("batcher - concurrent calls share one ONNX call and each gets its own rows", async () => {
     const batches: number[] = [];
     const batcher = createStepBatcher(pool, { maxRows: 12, maxInFlight: 1 }, (rows) => batches.push(rows));

@@ -19,10 +19,32 @@ export const MetricName = {
   TaskCacheMisses: "emuedit_task_cache_misses",
   /** Counter, attributes `outcome` (ok or the error code) and `task` -> emuedit_edits_total. Gateway. */
   Edits: "emuedit_edits",
+  /** Histogram, ms, attribute `outcome`: one edit end to end, request parsed to reply encoded. Gateway. */
+  EditDurationMs: "emuedit_edit_duration_ms",
+  /** Counter, attributes `stage` (text-encoder, vae, unet) and `code` (the error code) -> emuedit_stage_errors_total: failed downstream calls. Gateway. */
+  StageErrors: "emuedit_stage_errors",
+  /** Histogram, ms, attribute `model`: how long an inference request waited for a worker (a batcher's wait included). Model services. */
+  ModelQueueWaitMs: "emuedit_model_queue_wait_ms",
+  /** Histogram, ms, attribute `model`: how long one ONNX call ran in its worker. Model services. */
+  ModelRunMs: "emuedit_model_run_ms",
+  /** Histogram, ms: one latent publish to JetStream, until acked (object store put included). Unet. */
+  LatentPublishDurationMs: "emuedit_latent_publish_duration_ms",
+  /** Counter -> emuedit_latent_publish_failures_total: latent publishes that failed (the edit stops publishing). Unet. */
+  LatentPublishFailures: "emuedit_latent_publish_failures",
+  /** Counter -> process_cpu_seconds_total: user + system CPU time of the process, seconds. Every service. */
+  ProcessCpuSeconds: "process_cpu_seconds",
+  /** Gauge: resident set size of the process, bytes. Every service. */
+  ProcessResidentMemoryBytes: "process_resident_memory_bytes",
+  /** Gauge: V8 heap in use, bytes. Every service. */
+  ProcessHeapUsedBytes: "nodejs_heap_used_bytes",
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
 /** Stage latency buckets, ms: sub-ms tokenization up to multi-minute CPU denoising. */
 export const STAGE_DURATION_BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000];
+/** Model call buckets, ms: a sub-ms text encoder call up to a minute-long UNet step on a busy CPU. */
+export const MODEL_CALL_BUCKETS_MS = [0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000];
+/** Latent publish buckets, ms: a local JetStream ack is about a millisecond; the publish timeout caps it (1 s by default). */
+export const LATENT_PUBLISH_BUCKETS_MS = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
 /** Batch size buckets (edits per batch). */
 export const BATCH_SIZE_BUCKETS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32];

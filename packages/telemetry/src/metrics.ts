@@ -2,7 +2,7 @@
 // OpenTelemetry instrument lazily and again after a (re)start, because instruments taken from
 // the global API before a MeterProvider is registered stay no-ops forever.
 import { metrics, type Attributes } from "@opentelemetry/api";
-import { BATCH_SIZE_BUCKETS, MetricName, STAGE_DURATION_BUCKETS_MS } from "./metric-names.js";
+import { BATCH_SIZE_BUCKETS, MetricName, MODEL_CALL_BUCKETS_MS, STAGE_DURATION_BUCKETS_MS } from "./metric-names.js";
 
 const METER_NAME = "emuedit";
 let generation = 0;
@@ -83,7 +83,7 @@ function observable(kind: "gauge" | "counter", name: string, options: Instrument
   register();
 }
 
-/** A gauge read at collection time. */
+/** A gauge read at collection time (e.g. a process's resident memory). */
 export function observableGauge(name: string, options: InstrumentOptions, read: () => Iterable<readonly [number, MetricAttributes]>): void {
   observable("gauge", name, options, read);
 }
@@ -102,6 +102,25 @@ export function observeModelQueues(models: Record<string, () => { waiting: numbe
   observableGauge(MetricName.ModelRunsInFlight, { description: "Inference calls running in a worker, per model" }, () =>
     entries.map(([model, read]) => [read().running, { model }] as const),
   );
+}
+
+/** What a session pool reports of each inference: the wait for a worker and the run in it, ms. */
+export interface ModelCallObserver {
+  waited(ms: number): void;
+  ran(ms: number): void;
+}
+
+const modelQueueWait = histogram(MetricName.ModelQueueWaitMs, {
+  description: "Time an inference request waited for a worker, per model",
+  unit: "ms",
+  boundaries: MODEL_CALL_BUCKETS_MS,
+});
+const modelRun = histogram(MetricName.ModelRunMs, { description: "Time one ONNX call ran in its worker, per model", unit: "ms", boundaries: MODEL_CALL_BUCKETS_MS });
+
+/** emuedit_model_queue_wait_ms / emuedit_model_run_ms of one model (a session pool's observer). */
+export function modelCallObserver(model: string): ModelCallObserver {
+  const attributes = { model };
+  return { waited: (ms) => modelQueueWait.record(ms, attributes), ran: (ms) => modelRun.record(ms, attributes) };
 }
 
 export interface StageHistogram {

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { hostname } from "node:os";
 import { context, metrics, propagation, trace } from "@opentelemetry/api";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
@@ -19,6 +20,8 @@ import {
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { TelemetryAlreadyStartedError, TelemetryStartError } from "./errors.js";
 import { bumpMeterGeneration } from "./metrics.js";
+import { observeProcess } from "./process-metrics.js";
+import { ReplicaSpanProcessor } from "./replica.js";
 
 export interface TelemetryOptions {
   serviceName: string;
@@ -34,6 +37,11 @@ export interface TelemetryOptions {
   spanExporter?: SpanExporter;
   /** Extra resource attributes (service.version, deployment.environment.name, ...). */
   resourceAttributes?: Record<string, string>;
+  /**
+   * The port this replica serves on: every span then carries `emuedit.replica` = host name (the
+   * pod's, on Kubernetes) + ":" + port, and the resource `service.instance.id` the same.
+   */
+  replicaPort?: number;
 }
 
 export interface Telemetry {
@@ -88,18 +96,24 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     metricsUrl = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${options.metricsPort}/metrics`;
   }
 
-  const spanProcessors: SpanProcessor[] = [];
+  const replica = options.replicaPort ? `${hostname()}:${options.replicaPort}` : undefined;
+  // First, so the attribute is on the span before any exporter sees it.
+  const spanProcessors: SpanProcessor[] = replica ? [new ReplicaSpanProcessor(replica)] : [];
   if (options.spanExporter) spanProcessors.push(new SimpleSpanProcessor(options.spanExporter));
   if (options.otlpEndpoint) spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(options.otlpEndpoint) })));
   // Without an exporter spans still get ids, so trace context flows through this service.
-  if (spanProcessors.length === 0) spanProcessors.push(new NoopSpanProcessor());
+  if (!options.spanExporter && !options.otlpEndpoint) spanProcessors.push(new NoopSpanProcessor());
 
   const instrumentations = [
     new GrpcInstrumentation(),
     new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === "/metrics" }),
   ];
   const sdk = new NodeSDK({
-    resource: resourceFromAttributes({ ...options.resourceAttributes, [ATTR_SERVICE_NAME]: serviceName }),
+    resource: resourceFromAttributes({
+      ...options.resourceAttributes,
+      ...(replica ? { "service.instance.id": replica } : {}),
+      [ATTR_SERVICE_NAME]: serviceName,
+    }),
     // OTEL_RESOURCE_ATTRIBUTES (pod, namespace) and host; not the process detector, whose
     // command line may carry secrets.
     resourceDetectors: [envDetector, hostDetector],
@@ -115,6 +129,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   const require = createRequire(import.meta.url);
   for (const name of INSTRUMENTED_MODULES) require(name);
   active = serviceName;
+  observeProcess();
   bumpMeterGeneration();
 
   let stopped: Promise<void> | undefined;

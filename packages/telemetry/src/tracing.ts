@@ -88,3 +88,12 @@ export function currentTraceId(): string | undefined {
   const sc = trace.getActiveSpan()?.spanContext();
   return sc && trace.isSpanContextValid(sc) ? sc.traceId : undefined;
 }
+
+/**
+ * The active span (e.g. a gRPC or HTTP server span the instrumentation started), for attributes
+ * known only inside a handler; undefined when no recording span is active.
+ */
+export function activeSpan(): SpanHandle | undefined {
+  const span = trace.getActiveSpan();
+  return span?.isRecording() ? handle(span) : undefined;
+}

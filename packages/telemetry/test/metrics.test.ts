@@ -7,6 +7,7 @@ import {
   counter,
   gauge,
   MetricName,
+  modelCallObserver,
   observableCounter,
   observeModelQueues,
   stageHistogram,
@@ -65,6 +66,19 @@ describe("metrics", () => {
     body = await scrape();
     assert.match(body, /^emuedit_model_queue_depth\{model="unet"\} 0$/m);
     assert.match(body, /^emuedit_test_lookups_total\{kind="hit"\} 4$/m);
+  });
+
+  test("prometheus - process CPU and memory, and a model's queue wait and run time, under their documented names", async () => {
+    const unet = modelCallObserver("unet");
+    unet.waited(3);
+    unet.ran(40);
+    const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const cpu = Number(/^process_cpu_seconds_total ([\d.e+-]+)$/m.exec(body)?.[1]);
+    assert.ok(cpu > 0, `process_cpu_seconds_total ${cpu}`);
+    assert.ok(Number(/^process_resident_memory_bytes (\d+)$/m.exec(body)?.[1]) > 1024 * 1024);
+    assert.match(body, /^nodejs_heap_used_bytes \d+$/m);
+    assert.match(body, /^emuedit_model_queue_wait_ms_bucket\{model="unet",le="5"\} 1$/m);
+    assert.match(body, /^emuedit_model_run_ms_sum\{model="unet"\} 40$/m);
   });
 
   test("start - a second start fails until shutdown, bad options fail first", async () => {

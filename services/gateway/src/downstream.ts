@@ -15,7 +15,7 @@ import {
   type Client,
 } from "@emuedit/proto";
 import { tensorFromProto, tensorToProto, type HostTensor } from "@emuedit/tensors";
-import { trackPending } from "./metrics.js";
+import { recordStageError, trackPending } from "./metrics.js";
 
 export interface DownstreamAddresses {
   readonly textEncoder: string;
@@ -87,11 +87,15 @@ export function createDownstream(addr: DownstreamAddresses, options: DownstreamO
   const call = <T>(stage: string, deadlineAt: number, fn: (deadlineMs: number) => Promise<T>): Promise<T> =>
     trackPending(stage, async () => {
       const deadlineMs = deadlineAt - Date.now();
-      if (deadlineMs <= 0) throw deadlinePassed();
       try {
+        if (deadlineMs <= 0) throw deadlinePassed();
         return await fn(deadlineMs);
       } catch (err) {
-        throw fromDownstream(stage, err, options.retryAfterS);
+        const mapped = fromDownstream(stage, err, options.retryAfterS);
+        // A call cancelled because the edit's deadline passed is the deadline's failure (as the
+        // edit's own outcome says, asDeadline in edit-service), not a cancellation by a client.
+        recordStageError(stage, mapped.status === Status.Cancelled && Date.now() >= deadlineAt ? "deadline_exceeded" : mapped.code);
+        throw mapped;
       }
     });
 

@@ -8,7 +8,7 @@ import { fixedImageSize, type ModelPackage } from "@emuedit/model-package";
 import { setTimeout as sleep } from "node:timers/promises";
 import { watchLatents, type ConnectionState, type LatentCheckpoint } from "@emuedit/nats";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { extractTraceContext, withContext, withSpan } from "@emuedit/telemetry";
+import { activeSpan, extractTraceContext, withContext, withSpan } from "@emuedit/telemetry";
 import type { Downstream } from "./downstream.js";
 import { recordEdit, recordStage } from "./metrics.js";
 
@@ -163,16 +163,23 @@ export function createEditService(deps: EditServiceDeps): EditService {
         throw err;
       }
       inFlight++;
+      const started = performance.now();
+      // On the request's server span (HTTP or gRPC): what a person filters traces by.
+      const span = activeSpan();
+      span?.setAttributes({ "emuedit.edit_id": opts.record.id, "emuedit.steps": spec.sampling.steps });
+      let outcome = "ok";
       try {
         const result = await edit(image, spec, opts);
         for (const t of result.timings) recordStage(t.stage, t.durationMs);
-        recordEdit("ok", opts.record.task ?? "none");
         return result;
       } catch (err) {
-        recordEdit(err instanceof EmueditError ? err.code : "internal", opts.record.task ?? "none");
+        outcome = err instanceof EmueditError ? err.code : "internal";
         throw err;
       } finally {
         inFlight--;
+        const task = opts.record.task ?? "none";
+        recordEdit(outcome, task, performance.now() - started);
+        span?.setAttributes({ "emuedit.task": task, "emuedit.outcome": outcome });
       }
     },
   };

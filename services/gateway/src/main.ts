@@ -28,6 +28,7 @@ const telemetry = await startTelemetry({
   serviceName: "emuedit-gateway",
   ...(settings.metricsPort ? { metricsPort: settings.metricsPort } : {}),
   ...(settings.otlpEndpoint ? { otlpEndpoint: settings.otlpEndpoint } : {}),
+  replicaPort: settings.httpPort,
 });
 
 // The package's metadata only (JSON + ONNX graph I/O): resolution, defaults, task table.

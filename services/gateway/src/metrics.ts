@@ -1,8 +1,10 @@
 // The gateway's metrics (names in @emuedit/telemetry's MetricName): edits by outcome, per-stage
 // latency, the pending work per stage that autoscaling reads, and the task cache's lookups.
-import { counter, gauge, MetricName, observableCounter, stageHistogram } from "@emuedit/telemetry";
+import { counter, gauge, histogram, MetricName, observableCounter, STAGE_DURATION_BUCKETS_MS, stageHistogram } from "@emuedit/telemetry";
 
 const stageDuration = stageHistogram();
+const editDuration = histogram(MetricName.EditDurationMs, { description: "One edit end to end, by outcome", unit: "ms", boundaries: STAGE_DURATION_BUCKETS_MS });
+const stageErrors = counter(MetricName.StageErrors, { description: "Failed calls to a model service, by stage and error code" });
 const queueDepth = gauge(MetricName.QueueDepth, { description: "Calls in flight or waiting per stage, seen from the gateway" });
 const edits = counter(MetricName.Edits, { description: "Edits answered, by outcome (ok or the error code) and task" });
 const pending = new Map<string, number>();
@@ -11,9 +13,18 @@ export function recordStage(stage: string, durationMs: number): void {
   stageDuration.record(stage, durationMs);
 }
 
-/** `task`: the resolved task's name, or "none" (never a client's string: labels stay bounded). */
-export function recordEdit(outcome: string, task: string): void {
+/**
+ * `task`: the resolved task's name, or "none" (never a client's string: labels stay bounded).
+ * `durationMs`: from the edit's start to its reply or failure (absent for an edit refused before it started).
+ */
+export function recordEdit(outcome: string, task: string, durationMs?: number): void {
   edits.add(1, { outcome, task });
+  if (durationMs !== undefined) editDuration.record(durationMs, { outcome });
+}
+
+/** A downstream call failed with `code` (the error the edit's client hears). */
+export function recordStageError(stage: string, code: string): void {
+  stageErrors.add(1, { stage, code });
 }
 
 /** The task cache counts its own lookups of named tasks; they are exported as they stand at each scrape. */

@@ -4,7 +4,7 @@ import { loadModelPackage } from "@emuedit/model-package";
 import { addService, TextEncoderService } from "@emuedit/proto";
 import { createLogger, messageLimitBytes, onTerminate, readSettings, startGrpcServer } from "@emuedit/service-kit";
 import { createTextStage, openComponent } from "@emuedit/stages";
-import { observeModelQueues, startTelemetry } from "@emuedit/telemetry";
+import { modelCallObserver, observeModelQueues, startTelemetry } from "@emuedit/telemetry";
 import { textEncoderHandlers } from "./handlers.js";
 import { textEncoderSettings } from "./settings.js";
 
@@ -14,11 +14,14 @@ const telemetry = await startTelemetry({
   serviceName: "emuedit-text-encoder",
   ...(settings.metricsPort ? { metricsPort: settings.metricsPort } : {}),
   ...(settings.otlpEndpoint ? { otlpEndpoint: settings.otlpEndpoint } : {}),
+  replicaPort: settings.port,
 });
 
 const pkg = await loadModelPackage(settings.modelDir);
-const textEncoder = await openComponent(pkg, pkg.textEncoder, "text_encoder", settings);
-const taskClassifier = pkg.taskClassifier ? await openComponent(pkg, pkg.taskClassifier, "task_classifier", settings) : null;
+const textEncoder = await openComponent(pkg, pkg.textEncoder, "text_encoder", { ...settings, observer: modelCallObserver("text_encoder") });
+const taskClassifier = pkg.taskClassifier
+  ? await openComponent(pkg, pkg.taskClassifier, "task_classifier", { ...settings, observer: modelCallObserver("task_classifier") })
+  : null;
 const stage = createTextStage(pkg, { textEncoder, taskClassifier });
 observeModelQueues({
   text_encoder: () => ({ waiting: textEncoder.queueDepth(), running: textEncoder.activeRuns() }),

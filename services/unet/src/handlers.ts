@@ -10,8 +10,9 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import { GrpcError, GrpcStatus, type DenoiseRequest, type DenoiserService, type ServiceImpl } from "@emuedit/proto";
 import type { Logger } from "@emuedit/service-kit";
 import type { DenoiserStage, ResumeFrom, StepReport } from "@emuedit/stages";
-import { injectTraceHeaders, withSpan } from "@emuedit/telemetry";
+import { activeSpan, injectTraceHeaders, withSpan } from "@emuedit/telemetry";
 import { tensorFromProto, tensorToProto, type HostTensor } from "@emuedit/tensors";
+import { recordLatentPublish } from "./metrics.js";
 
 export interface DenoiserDeps {
   readonly pkg: ModelPackage;
@@ -48,19 +49,26 @@ export function denoiserHandlers(deps: DenoiserDeps): ServiceImpl<typeof Denoise
       const uncondEmbedding = need(req.uncondEmbeddings, "uncond_embeddings", [1, l, d]);
       const taskEmbedding = req.taskEmbedding ? (tensorFromProto(req.taskEmbedding, { dtype: "float32", name: "task_embedding" }).data as Float32Array) : null;
       const resume = await resumePoint(deps, editId, req, sampling);
+      // On the Denoise server span: what a person filters traces by.
+      const span = activeSpan();
+      span?.setAttributes({ "emuedit.edit_id": editId, "emuedit.steps": sampling.steps, "emuedit.resumed_at_step": resume?.stepIndex ?? 0 });
+      let maxBatchEdits = 1;
 
       // 1. Run the loop, publishing latents as it goes. Publishes are chained (in step order)
       //    but not awaited by the loop, so the NATS round trip overlaps the next UNet step.
       let publishing: Promise<void> = Promise.resolve();
       let publishFailed = false;
       const onStep = (r: StepReport) => {
+        maxBatchEdits = Math.max(maxBatchEdits, r.batchEdits);
         if (!deps.nats.connected || publishFailed) return;
         const previous = publishing;
         publishing = (async () => {
           await previous;
           if (publishFailed) return;
+          const started = performance.now();
           try {
-            await withSpan("emuedit.latent.publish", { "emuedit.edit_id": editId, "emuedit.step": r.step, "emuedit.steps": r.totalSteps }, () =>
+            const attributes = { "emuedit.edit_id": editId, "emuedit.step": r.step, "emuedit.steps": r.totalSteps, "emuedit.batch_size": r.batchEdits };
+            await withSpan("emuedit.latent.publish", attributes, () =>
               deps.publisher.publish({
                 editId,
                 step: r.step,
@@ -72,7 +80,9 @@ export function denoiserHandlers(deps: DenoiserDeps): ServiceImpl<typeof Denoise
                 traceContext: injectTraceHeaders(),
               }),
             );
+            recordLatentPublish(performance.now() - started, true);
           } catch (err) {
+            recordLatentPublish(performance.now() - started, false);
             // Previews and checkpoints are best-effort: a NATS hiccup must not fail the edit,
             // and one failure stops this edit's publishing so later steps do not queue up.
             publishFailed = true;
@@ -93,6 +103,7 @@ export function denoiserHandlers(deps: DenoiserDeps): ServiceImpl<typeof Denoise
         // Every publish is settled before the reply, so nothing of this edit lands in JetStream
         // after it. Then its checkpoint goes, unless someone may still resume it.
         await publishing;
+        span?.setAttribute("emuedit.batch_size", maxBatchEdits);
         await finishCheckpoint(deps, editId, ctx.signal);
       }
     },

@@ -6,8 +6,9 @@ import { jetstream } from "@nats-io/jetstream";
 import { addService, DenoiserService } from "@emuedit/proto";
 import { createLogger, messageLimitBytes, onTerminate, readSettings, startGrpcServer } from "@emuedit/service-kit";
 import { createDenoiserStage, createStepBatcher, openComponent } from "@emuedit/stages";
-import { batchSizeHistogram, observeModelQueues, startTelemetry } from "@emuedit/telemetry";
+import { batchSizeHistogram, modelCallObserver, observeModelQueues, startTelemetry } from "@emuedit/telemetry";
 import { denoiserHandlers } from "./handlers.js";
+import { initLatentPublishMetrics } from "./metrics.js";
 import { unetSettings } from "./settings.js";
 
 const settings = readSettings(unetSettings);
@@ -16,6 +17,7 @@ const telemetry = await startTelemetry({
   serviceName: "emuedit-unet",
   ...(settings.metricsPort ? { metricsPort: settings.metricsPort } : {}),
   ...(settings.otlpEndpoint ? { otlpEndpoint: settings.otlpEndpoint } : {}),
+  replicaPort: settings.port,
 });
 
 const pkg = await loadModelPackage(settings.modelDir);
@@ -28,6 +30,7 @@ await maintainLatentStream(
   { maxAgeMs: settings.latentMaxAgeMs, maxBytes: settings.latentMaxBytes, replicas: settings.latentReplicas, storage: settings.latentStorage, onRecreate: (message) => log.warn(message) },
   (err) => log.warn("latent stream not re-created after a reconnect; edits go on without previews", { error: String(err) }),
 );
+initLatentPublishMetrics();
 const publisher = createLatentPublisher(nc, {
   objectTtlMs: settings.latentMaxAgeMs,
   objectReplicas: settings.latentReplicas,
@@ -35,7 +38,7 @@ const publisher = createLatentPublisher(nc, {
   onRecreateObjects: (message) => log.warn(message),
   timeoutMs: settings.publishTimeoutMs,
 });
-const unet = await openComponent(pkg, pkg.unet, "unet", settings);
+const unet = await openComponent(pkg, pkg.unet, "unet", { ...settings, observer: modelCallObserver("unet") });
 // Concurrent edits share UNet calls when rows carry their own timestep ([B] timestep input).
 const batchSize = batchSizeHistogram();
 const batcher =

@@ -4,7 +4,7 @@ import { loadModelPackage } from "@emuedit/model-package";
 import { addService, VaeService } from "@emuedit/proto";
 import { createLogger, messageLimitBytes, onTerminate, readSettings, startGrpcServer } from "@emuedit/service-kit";
 import { createVaeStage, openComponent } from "@emuedit/stages";
-import { observeModelQueues, startTelemetry } from "@emuedit/telemetry";
+import { modelCallObserver, observeModelQueues, startTelemetry } from "@emuedit/telemetry";
 import { vaeHandlers } from "./handlers.js";
 import { vaeSettings } from "./settings.js";
 
@@ -14,10 +14,14 @@ const telemetry = await startTelemetry({
   serviceName: "emuedit-vae",
   ...(settings.metricsPort ? { metricsPort: settings.metricsPort } : {}),
   ...(settings.otlpEndpoint ? { otlpEndpoint: settings.otlpEndpoint } : {}),
+  replicaPort: settings.port,
 });
 
 const pkg = await loadModelPackage(settings.modelDir);
-const [encoder, decoder] = await Promise.all([openComponent(pkg, pkg.vaeEncoder, "vae_encoder", settings), openComponent(pkg, pkg.vaeDecoder, "vae_decoder", settings)]);
+const [encoder, decoder] = await Promise.all([
+  openComponent(pkg, pkg.vaeEncoder, "vae_encoder", { ...settings, observer: modelCallObserver("vae_encoder") }),
+  openComponent(pkg, pkg.vaeDecoder, "vae_decoder", { ...settings, observer: modelCallObserver("vae_decoder") }),
+]);
 const stage = createVaeStage(pkg, { encoder, decoder });
 observeModelQueues({
   vae_encoder: () => ({ waiting: encoder.queueDepth(), running: encoder.activeRuns() }),
