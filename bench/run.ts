@@ -1,6 +1,7 @@
 // Benchmarks (outside the test suite). Run from the repo root:
 //   pnpm bench edit [--model DIR] [--steps N] [--edits N] [--concurrency N]
 //                   [--preview-every N] [--batch-rows N]
+//   pnpm bench cold-start [--model DIR] [--runs N] [--edits N] [--steps N]
 //   pnpm bench task-confidence [--model DIR] [--fixture FILE] [--thresholds 0.3,0.5,...] [--text "..."]...
 // Compares one edit through the whole distributed system (HTTP -> gateway -> gRPC services,
 // NATS) with the same edit through the in-process pipeline (the baseline), on this machine.
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     fixture: { type: "string" },
     thresholds: { type: "string" },
     text: { type: "string", multiple: true },
+    runs: { type: "string", default: "5" },
   },
 });
 switch (name) {
@@ -38,6 +40,16 @@ switch (name) {
     });
     break;
   }
+  case "cold-start": {
+    const { benchColdStart } = await import("./cold-start.js");
+    await benchColdStart({
+      ...(values.model ? { modelDir: values.model } : {}),
+      runs: Number(values.runs),
+      edits: Number(values.edits),
+      steps: Number(values.steps),
+    });
+    break;
+  }
   case "task-confidence": {
     const { benchTaskConfidence } = await import("./task-confidence.js");
     await benchTaskConfidence({
@@ -50,6 +62,7 @@ switch (name) {
   }
   default:
     console.error("usage: pnpm bench edit [--model DIR] [--steps N] [--edits N] [--concurrency N] [--preview-every N] [--batch-rows N]");
+    console.error("       pnpm bench cold-start [--model DIR] [--runs N] [--edits N] [--steps N]");
     console.error("       pnpm bench task-confidence [--model DIR] [--fixture FILE] [--thresholds 0.3,0.5,...] [--text \"...\"]...");
     process.exit(2);
 }

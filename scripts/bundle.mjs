@@ -98,7 +98,8 @@ writeFileSync(
 );
 
 // 3. Production dependencies only, from the store the workspace install filled (no network).
-execFileSync("pnpm", ["install", "--prod", "--offline", "--config.confirm-modules-purge=false"], { cwd: out, stdio: ["ignore", "inherit", "inherit"] });
+// Copies, not the store's hard links: an image layer or a later edit must not share inodes with the store.
+execFileSync("pnpm", ["install", "--prod", "--offline", "--config.confirm-modules-purge=false", "--config.package-import-method=copy"], { cwd: out, stdio: ["ignore", "inherit", "inherit"] });
 rmSync(path.join(out, "pnpm-workspace.yaml"));
 rmSync(path.join(out, "node_modules", ".pnpm"), { recursive: true, force: true });
 

@@ -46,7 +46,8 @@ function emueditContainers(objects: K8sObject[]): { w: Workload; c: Container; s
 
 describe("cross-checks", { skip: kubectl.bin === null ? kubectl.missing : false }, () => {
   for (const dir of DIRS) {
-    const objects = () => render(kubectl.bin!, dir);
+    let cached: K8sObject[] | undefined;
+    const objects = () => (cached ??= render(kubectl.bin!, dir));
 
     test(`cross-checks - ${dir}: every variable set is a setting its service reads, and its value parses`, () => {
       const problems: string[] = [];
