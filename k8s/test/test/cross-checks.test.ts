@@ -49,6 +49,13 @@ describe("cross-checks", { skip: kubectl.bin === null ? kubectl.missing : false 
     let cached: K8sObject[] | undefined;
     const objects = () => (cached ??= render(kubectl.bin!, dir));
 
+    if (dir === "base" || dir.startsWith("overlays/")) {
+      test(`cross-checks - ${dir}: deploys the gateway, the three model services and NATS`, () => {
+        const components = workloads(objects()).map((w) => w.component).sort();
+        assert.deepEqual(components, ["gateway", "nats", "text-encoder", "unet", "vae"]);
+      });
+    }
+
     test(`cross-checks - ${dir}: every variable set is a setting its service reads, and its value parses`, () => {
       const problems: string[] = [];
       for (const w of workloads(objects())) {
@@ -64,9 +71,9 @@ describe("cross-checks", { skip: kubectl.bin === null ? kubectl.missing : false 
       assert.deepEqual(problems, []);
     });
 
-    test(`cross-checks - ${dir}: container ports and probes are the ports the services listen on`, () => {
+    test(`cross-checks - ${dir}: container ports and probes are the ports the services listen on`, (t) => {
       const all = emueditContainers(objects());
-      assert.ok(all.length > 0, `${dir} deploys no emuedit service`);
+      if (all.length === 0) return t.skip(`${dir} deploys no emuedit service`);
       for (const { w, c, settings } of all) {
         const want = listeningPorts(w.component, settings);
         assert.ok(want["metrics"]! > 0, `${w.component}: metrics port is off`);
@@ -83,9 +90,11 @@ describe("cross-checks", { skip: kubectl.bin === null ? kubectl.missing : false 
       }
     });
 
-    test(`cross-checks - ${dir}: Services and disruption budgets select pods, and target ports the pods name`, () => {
+    test(`cross-checks - ${dir}: Services and disruption budgets select pods, and target ports the pods name`, (t) => {
       const objs = objects();
       const pods = workloads(objs);
+      // A kustomization of its own without workloads (k8s/observability) selects the base's pods.
+      if (pods.length === 0) return t.skip(`${dir} has no workloads`);
       for (const o of objs.filter((x) => x.kind === "Service" || x.kind === "PodDisruptionBudget")) {
         const spec = o["spec"] as { selector: Record<string, string> & { matchLabels?: Record<string, string> }; ports?: { targetPort: string | number }[] };
         const selector = o.kind === "Service" ? spec.selector : spec.selector.matchLabels!;
@@ -104,12 +113,12 @@ describe("cross-checks", { skip: kubectl.bin === null ? kubectl.missing : false 
       }
     });
 
-    test(`cross-checks - ${dir}: the gateway's addresses and NATS_URL name Services of this render on the services' ports`, () => {
+    test(`cross-checks - ${dir}: the gateway's addresses and NATS_URL name Services of this render on the services' ports`, (t) => {
       const objs = objects();
       const services = new Map(objs.filter((o) => o.kind === "Service").map((o) => [o.metadata.name, o["spec"] as { clusterIP?: string; ports: { port: number }[] }]));
       const byComponent = new Map(emueditContainers(objs).map((x) => [x.w.component, x.settings]));
       const gateway = byComponent.get("gateway");
-      assert.ok(gateway, `${dir} has no gateway`);
+      if (gateway === undefined) return t.skip(`${dir} deploys no gateway`);
       for (const [key, component] of [["textEncoderAddress", "text-encoder"], ["vaeAddress", "vae"], ["unetAddress", "unet"]] as const) {
         const address: string = String(gateway[key]);
         const m = /^dns:\/\/\/([a-z0-9-]+):(\d+)$/.exec(address);
