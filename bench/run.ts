@@ -2,6 +2,7 @@
 //   pnpm bench edit [--model DIR] [--steps N] [--edits N] [--concurrency N]
 //                   [--preview-every N] [--batch-rows N]
 //   pnpm bench overload [--model DIR] [--rate R] [--seconds S] [--steps N] [--key-concurrency C]
+//   pnpm bench cold-start [--model DIR] [--runs N] [--edits N] [--steps N]
 //   pnpm bench task-confidence [--model DIR] [--fixture FILE] [--thresholds 0.3,0.5,...] [--text "..."]...
 //   pnpm bench latent-publish [--shape 1,8,16,16] [--steps 20] [--edits 200] [--concurrency 16]
 // Compares one edit through the whole distributed system (HTTP -> gateway -> gRPC services,
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     rate: { type: "string", default: "4" },
     seconds: { type: "string", default: "15" },
     "key-concurrency": { type: "string", default: "4" },
+    runs: { type: "string", default: "5" },
   },
 });
 switch (name) {
@@ -55,6 +57,16 @@ switch (name) {
       seconds: Number(values.seconds),
       steps: Number(values.steps),
       concurrency: Number(values["key-concurrency"]),
+    });
+    break;
+  }
+  case "cold-start": {
+    const { benchColdStart } = await import("./cold-start.js");
+    await benchColdStart({
+      ...(values.model ? { modelDir: values.model } : {}),
+      runs: Number(values.runs),
+      edits: Number(values.edits),
+      steps: Number(values.steps),
     });
     break;
   }
@@ -82,6 +94,7 @@ switch (name) {
   default:
     console.error("usage: pnpm bench edit [--model DIR] [--steps N] [--edits N] [--concurrency N] [--preview-every N] [--batch-rows N]");
     console.error("       pnpm bench overload [--model DIR] [--rate R] [--seconds S] [--steps N] [--key-concurrency C]");
+    console.error("       pnpm bench cold-start [--model DIR] [--runs N] [--edits N] [--steps N]");
     console.error("       pnpm bench task-confidence [--model DIR] [--fixture FILE] [--thresholds 0.3,0.5,...] [--text \"...\"]...");
     console.error("       pnpm bench latent-publish [--shape 1,8,16,16] [--steps 20] [--edits 200] [--concurrency 16]");
     process.exit(2);

@@ -41,6 +41,18 @@ export interface LaunchOptions {
    * so a killed test run takes its children with it.
    */
   readonly detached?: boolean;
+  /**
+   * How each service starts; default its TypeScript source under tsx from the repository root.
+   * A production bundle (scripts/bundle.mjs) is `{ cwd: bundleDir, entry: "main.mjs", nodeArgs: [] }`.
+   */
+  readonly serviceEntry?: (name: ServiceName) => ServiceEntry;
+}
+
+export interface ServiceEntry {
+  readonly cwd: string;
+  /** Script path, relative to cwd. */
+  readonly entry: string;
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface RunningSystem {
@@ -130,8 +142,11 @@ export async function launchSystem(opts: LaunchOptions = {}): Promise<RunningSys
   };
 
   // 3. Services.
-  const start = (name: ServiceName) =>
-    spawnService(name, path.join("services", name, "src", "main.ts"), { cwd: REPO_ROOT, env, onLine, detached: opts.detached ?? false });
+  const entryOf = opts.serviceEntry ?? ((name: ServiceName): ServiceEntry => ({ cwd: REPO_ROOT, entry: path.join("services", name, "src", "main.ts") }));
+  const start = (name: ServiceName) => {
+    const { cwd, entry, nodeArgs } = entryOf(name);
+    return spawnService(name, entry, { cwd, env, onLine, detached: opts.detached ?? false, ...(nodeArgs ? { nodeArgs } : {}) });
+  };
   const processes = Object.fromEntries(SERVICE_NAMES.map((n) => [n, start(n)])) as Record<ServiceName, ServiceProcess>;
   const httpUrl = `http://${host}:${ports.http}`;
 

@@ -18,9 +18,16 @@ const RECENT_LINES = 200;
 export function spawnService(
   name: string,
   entry: string,
-  opts: { cwd: string; env: NodeJS.ProcessEnv; onLine: (name: string, line: string) => void; detached?: boolean },
+  opts: {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    onLine: (name: string, line: string) => void;
+    detached?: boolean;
+    /** Node's flags before the entry; default `--import tsx` (TypeScript sources). A bundle needs none. */
+    nodeArgs?: readonly string[];
+  },
 ): ServiceProcess {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", entry], {
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? ["--import", "tsx"]), entry], {
     cwd: opts.cwd,
     env: opts.env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -14,6 +14,14 @@ export class SessionLoadError extends SessionError {
   override name = "SessionLoadError";
 }
 
+/**
+ * A session was asked for an execution provider (e.g. cuda) that this onnxruntime-node cannot
+ * load: its provider libraries are not installed, or the device's drivers are missing.
+ */
+export class ExecutionProviderError extends SessionLoadError {
+  override name = "ExecutionProviderError";
+}
+
 /** Feeds do not match the model's inputs, or onnxruntime rejected the run. */
 export class SessionRunError extends SessionError {
   override name = "SessionRunError";

@@ -8,6 +8,7 @@ export { toOrtTensor, fromOrtTensor } from "./ort-tensor.js";
 export {
   SessionError,
   SessionLoadError,
+  ExecutionProviderError,
   SessionRunError,
   SessionWorkerError,
   SessionQueueFullError,

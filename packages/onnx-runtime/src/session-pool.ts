@@ -3,7 +3,7 @@
 // the workers, so the caller's event loop keeps serving requests during a long UNet step.
 import { basename, dirname, resolve } from "node:path";
 import type { HostTensor } from "@emuedit/tensors";
-import { SessionClosedError, SessionLoadError, SessionQueueFullError, SessionRunError, SessionWorkerError } from "./errors.js";
+import { ExecutionProviderError, SessionClosedError, SessionLoadError, SessionQueueFullError, SessionRunError, SessionWorkerError } from "./errors.js";
 import { checkFeeds, checkOutputNames, ownFeeds } from "./feeds.js";
 import type { IoMetadata, PoolSessionOptions } from "./protocol.js";
 import { SessionWorker, type RunJob } from "./session-worker-handle.js";
@@ -228,7 +228,22 @@ export async function createSessionPool(options: SessionPoolOptions): Promise<Se
   if (failed !== undefined) {
     await Promise.all(workers.map((w) => w.terminate()));
     const cause = failed.reason as Error;
-    throw new SessionLoadError(`${init.name}: cannot load ${modelPath} (${cause.message})`, { cause });
+    throw loadError(init.name, modelPath, init.sessionOptions.executionProviders ?? [], cause);
   }
   return new SessionPool(options, workers);
+}
+
+/** onnxruntime-node names the provider it could not add: "OrtSessionOptionsAppendExecutionProvider_Cuda: ...". */
+const PROVIDER_FAILURE = /AppendExecutionProvider_?(\w+)/i;
+
+function loadError(name: string, modelPath: string, providers: readonly string[], cause: Error): SessionLoadError {
+  const provider = PROVIDER_FAILURE.exec(cause.message)?.[1]?.toLowerCase() ?? providers.find((p) => p !== "cpu" && cause.message.toLowerCase().includes(p));
+  if (provider !== undefined) {
+    return new ExecutionProviderError(
+      `${name}: the ${provider} execution provider is not available to onnxruntime-node here (${cause.message}); ` +
+        `install its libraries (onnxruntime-node's GPU build, see docs/deploy.md) or use the cpu provider`,
+      { cause },
+    );
+  }
+  return new SessionLoadError(`${name}: cannot load ${modelPath} (${cause.message})`, { cause });
 }

@@ -5,10 +5,12 @@ import type { HostTensor } from "@emuedit/tensors";
 import { fromOrtTensor, toOrtTensor } from "../src/ort-tensor.js";
 import {
   SessionClosedError,
+  ExecutionProviderError,
   SessionLoadError,
   SessionQueueFullError,
   SessionRunError,
   createSessionPool,
+  liveSessionWorkers,
   type SessionPool,
 } from "../src/index.js";
 import { fixtureModel, textFeeds, unetFeeds } from "./helpers/fixture.js";
@@ -121,5 +123,17 @@ describe("session pool", () => {
       createSessionPool({ modelPath: "/nonexistent/unet/model.onnx", workers: 2, intraOpThreads: 1 }),
       (e: Error) => e instanceof SessionLoadError && /^unet: cannot load \/nonexistent\/unet\/model\.onnx/.test(e.message),
     );
+  });
+
+  // The CPU build ships (pnpm-workspace.yaml never runs onnxruntime-node's CUDA download), so
+  // here the CUDA provider cannot load: the pool must refuse to start rather than run on the CPU.
+  test("session pool - an execution provider onnxruntime cannot load rejects with ExecutionProviderError", async () => {
+    const threadsBefore = liveSessionWorkers();
+    await assert.rejects(
+      createSessionPool({ modelPath: fixtureModel("text_encoder"), workers: 2, intraOpThreads: 1, sessionOptions: { executionProviders: ["cuda", "cpu"] } }),
+      (e: Error) =>
+        e instanceof ExecutionProviderError && e instanceof SessionLoadError && /^text_encoder: the cuda execution provider is not available/.test(e.message),
+    );
+    assert.equal(liveSessionWorkers(), threadsBefore);
   });
 });

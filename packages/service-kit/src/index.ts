@@ -6,5 +6,14 @@ export { createLogger, LOG_LEVELS } from "./log.js";
 export type { Logger, LogFields, LogLevel, LoggerOptions } from "./log.js";
 export { startGrpcServer, onTerminate } from "./grpc-server.js";
 export type { DrainOptions, GrpcServerHandle, GrpcServerOptions } from "./grpc-server.js";
-export { modelServiceSettings, processSettings, samplingLimitSettings, messageLimitBytes, REPO_ROOT, DEFAULT_MODEL_DIR } from "./model-service.js";
+export {
+  modelServiceSettings,
+  processSettings,
+  samplingLimitSettings,
+  messageLimitBytes,
+  REPO_ROOT,
+  DEFAULT_MODEL_DIR,
+  EXECUTION_PROVIDERS,
+} from "./model-service.js";
+export type { ExecutionProvider } from "./model-service.js";
 export { natsConnectionSettings } from "./nats-settings.js";

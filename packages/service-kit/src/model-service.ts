@@ -6,6 +6,10 @@ import { DEFAULT_EDIT_LIMITS } from "@emuedit/edit-contract";
 import { LOG_LEVELS } from "./log.js";
 import { choiceSetting, floatSetting, intSetting, stringSetting, type SettingSpec } from "./settings.js";
 
+/** onnxruntime execution providers a model service can be told to use (onnxruntime-node's names). */
+export const EXECUTION_PROVIDERS = ["cpu", "cuda"] as const;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
 /** Repository root, for defaults that point into the checkout (models/). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -36,6 +40,12 @@ export function modelServiceSettings(prefix: string, defaultPort: number) {
     workers: intSetting(`${prefix}_WORKERS`, 1, "worker threads per model, each with its own onnxruntime session", { min: 1, max: 64 }),
     intraOpThreads: intSetting(`${prefix}_INTRA_OP_THREADS`, 1, "onnxruntime intra-op threads per worker", { min: 1, max: 256 }),
     maxQueue: intSetting(`${prefix}_MAX_QUEUE`, 64, "inference calls waiting per model before RESOURCE_EXHAUSTED", { min: 1, max: 100000 }),
+    executionProvider: choiceSetting(
+      "EMUEDIT_EXECUTION_PROVIDER",
+      "cpu",
+      EXECUTION_PROVIDERS,
+      "onnxruntime execution provider; cuda needs onnxruntime-node's CUDA libraries (docs/deploy.md, GPU nodes) and fails at start-up without them",
+    ),
     ...processSettings(`${prefix}_METRICS_PORT`),
   } satisfies Record<string, SettingSpec<unknown>>;
 }

@@ -13,6 +13,18 @@ export interface PoolSettings {
   readonly maxQueue?: number;
   /** Told each request's queue wait and each call's run time (the model service's metrics). */
   readonly observer?: RunObserver;
+  /** onnxruntime execution provider; default cpu. */
+  readonly executionProvider?: "cpu" | "cuda";
+}
+
+/**
+ * The provider list a session is created with. CUDA keeps CPU after it: onnxruntime places the
+ * few operators CUDA lacks on the CPU instead of refusing the graph. A missing CUDA provider
+ * still fails the session's creation (onnxruntime-node cannot load it), so cuda never silently
+ * runs on the CPU.
+ */
+function executionProviders(provider: PoolSettings["executionProvider"]): string[] {
+  return provider === "cuda" ? ["cuda", "cpu"] : ["cpu"];
 }
 
 /** Inputs whose axes 2 and 3 are pixels or latent cells (docs/model-package.md). */
@@ -40,5 +52,12 @@ export function warmupDims(pkg: ModelPackage, component: OnnxComponent, name: st
 
 /** Opens `component` (named as its folder: "unet", "vae_encoder", ...) in a pool of worker threads. */
 export function openComponent(pkg: ModelPackage, component: OnnxComponent, name: string, pool: PoolSettings): Promise<SessionPool> {
-  return createSessionPool({ modelPath: component.path, name, ...pool, warmupDims: warmupDims(pkg, component, name) });
+  const { executionProvider, ...sizes } = pool;
+  return createSessionPool({
+    modelPath: component.path,
+    name,
+    ...sizes,
+    sessionOptions: { executionProviders: executionProviders(executionProvider) },
+    warmupDims: warmupDims(pkg, component, name),
+  });
 }
