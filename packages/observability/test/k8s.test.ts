@@ -1,5 +1,5 @@
-// k8s/observability renders with kustomize (the current kubectl's, and kubectl 1.20's when
-// KUBECTL_1_20 names one: `apt-get download kubernetes-client` + `dpkg-deb -x`), uses only the
+// k8s/observability renders with kustomize (a current kubectl's and kubectl 1.20's, found as
+// k8s/test finds them: k8s/test/scripts/fetch-kubectl.sh puts both in place), uses only the
 // fields both understand, and its pieces fit together: the dashboard ConfigMap carries Grafana's
 // sidecar label, the Prometheus ConfigMap holds the scrape config and the rules it names, the
 // PodMonitor scrapes what prometheus.yml scrapes, and the collector's pipelines are complete.
@@ -10,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { parse, parseAllDocuments } from "yaml";
+import { currentKubectl, kubectl120 } from "@emuedit/k8s-test/kubectl";
 import { dashboardJson, OBSERVABILITY_DIR, ruleFileYaml } from "../src/index.js";
 
 const run = promisify(execFile);
@@ -23,19 +24,7 @@ interface Manifest {
   spec?: Record<string, unknown>;
 }
 
-async function kubectlAvailable(bin: string): Promise<boolean> {
-  try {
-    await run(bin, ["version", "--client"]);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const kubectls: [string, string][] = [];
-if (await kubectlAvailable("kubectl")) kubectls.push(["current", "kubectl"]);
-const legacy = process.env["KUBECTL_1_20"];
-if (legacy && (await kubectlAvailable(legacy))) kubectls.push(["1.20", legacy]);
+const kubectls: [string, string][] = [currentKubectl(), kubectl120()].flatMap((r) => (r.bin ? [[r.label, r.bin] as [string, string]] : []));
 
 async function render(bin: string, dir: string): Promise<Manifest[]> {
   const { stdout } = await run(bin, ["kustomize", dir], { maxBuffer: 16 * 1024 * 1024 });
@@ -86,8 +75,8 @@ describe("k8s/observability", () => {
   }
 
   test("kustomize - kubectl 1.20 rendered too, or the reason it did not", (t) => {
-    if (!kubectls.some(([which]) => which === "1.20")) t.skip("set KUBECTL_1_20 to a kubectl 1.20 binary to render with its kustomize as well");
-    if (!kubectls.some(([which]) => which === "current")) t.skip("kubectl is not installed");
+    if (!kubectls.some(([which]) => which === "1.20")) t.skip(kubectl120().missing);
+    if (!kubectls.some(([which]) => which === "current")) t.skip(currentKubectl().missing);
   });
 });
 
