@@ -2,12 +2,15 @@ export {
   NatsAdapterError,
   CheckpointFormatError,
   InvalidEditIdError,
+  InvalidSessionIdError,
   InvalidTaskNameError,
   JobNotFoundError,
   JobRecordFormatError,
   LatentObjectMissingError,
   LatentPublishArgumentError,
   LatentPublishError,
+  SessionNotFoundError,
+  SessionRecordFormatError,
   TaskEntryFormatError,
 } from "./errors.js";
 export { connectNats, natsReady, trackConnection } from "./connection.js";
@@ -39,3 +42,5 @@ export { openKvBucket, openObjectBucket } from "./buckets.js";
 export type { BucketOptions } from "./buckets.js";
 export { ACTIVE_JOB_BUCKET, isTerminal, JOB_BUCKET, JOB_OBJECT_BUCKET, JobState, openJobStore } from "./job-store.js";
 export type { JobCallback, JobError, JobRecord, JobResult, JobStore, JobStoreOptions, StoredJob } from "./job-store.js";
+export { openSessionStore, SESSION_BUCKET, SESSION_OBJECT_BUCKET, TurnState, validateSessionId } from "./session-store.js";
+export type { SessionRecord, SessionStore, SessionStoreOptions, SessionTurn, StoredSession, TurnImage } from "./session-store.js";
