@@ -10,7 +10,7 @@ import type { Logger } from "@emuedit/service-kit";
 import { currentTraceId } from "@emuedit/telemetry";
 import type { EditRecord, EditResult, EditService } from "./edit-service.js";
 import { parseEditBody, readBody } from "./http-body.js";
-import { sendJson } from "./http-reply.js";
+import { sendJson, type PathRoutes } from "./http-reply.js";
 import type { JobHttp } from "./jobs/job-routes.js";
 import { parsePrefer } from "./jobs/prefer-header.js";
 
@@ -26,6 +26,8 @@ export interface HttpDeps {
   readonly log: Logger;
   /** Asynchronous edits (Prefer: respond-async) and the /v1/edits/{id} routes. */
   readonly jobs: JobHttp;
+  /** Further routes by path (sessions, task prediction, the web page), asked in order. */
+  readonly routes?: readonly PathRoutes[];
 }
 
 type Handler = (deps: HttpDeps, req: IncomingMessage, res: ServerResponse, record: RequestRecord) => Promise<void>;
@@ -60,7 +62,7 @@ export function createHttpServer(deps: HttpDeps): http.Server {
     // The request's trace (the HTTP server span is active here), so a log line leads to its trace.
     const traceId = currentTraceId();
     const url = new URL(req.url ?? "/", "http://gateway");
-    const record: RequestRecord = { route: url.pathname in ROUTES ? url.pathname : (deps.jobs.match(url.pathname)?.route ?? "(unknown)") };
+    const record: RequestRecord = { route: url.pathname in ROUTES ? url.pathname : (matchPath(deps, url.pathname)?.route ?? "(unknown)") };
     // One line per request, whether it finished or the client went away (499, as nginx logs it).
     res.once("close", () => {
       deps.log.info("request", {
@@ -79,9 +81,9 @@ export function createHttpServer(deps: HttpDeps): http.Server {
 
 async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, url: URL, record: RequestRecord): Promise<void> {
   const path = url.pathname;
-  const job = deps.jobs.match(path);
+  const matched = ROUTES[path] ? undefined : matchPath(deps, path);
   const methods: Readonly<Record<string, Handler>> | undefined =
-    ROUTES[path] ?? (job && Object.fromEntries(Object.entries(job.methods).map(([m, h]) => [m, (_d: HttpDeps, q: IncomingMessage, r: ServerResponse) => h(q, r, url)])));
+    ROUTES[path] ?? (matched && Object.fromEntries(Object.entries(matched.methods).map(([m, h]) => [m, (_d: HttpDeps, q: IncomingMessage, r: ServerResponse) => h(q, r, url)])));
   if (!methods) throw new EmueditError(Status.NotFound, `no route for ${req.method} ${path}`);
   const handler = methods[req.method ?? ""];
   if (!handler) {
@@ -89,6 +91,14 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, 
     throw new EmueditError(Status.MethodNotAllowed, `${path} accepts ${allow}, not ${req.method}`, { details: { allow } });
   }
   return handler(deps, req, res, record);
+}
+
+function matchPath(deps: HttpDeps, path: string) {
+  for (const routes of [deps.jobs, ...(deps.routes ?? [])]) {
+    const m = routes.match(path);
+    if (m) return m;
+  }
+  return undefined;
 }
 
 async function postEdit(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> {

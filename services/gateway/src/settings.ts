@@ -1,5 +1,6 @@
 import { DEFAULT_EDIT_LIMITS } from "@emuedit/edit-contract";
 import { jobSettings } from "./jobs/job-settings.js";
+import { sessionSettings } from "./sessions/session-settings.js";
 import { boolSetting, DEFAULT_MODEL_DIR, floatSetting, intSetting, processSettings, samplingLimitSettings, stringSetting } from "@emuedit/service-kit";
 
 export const gatewaySettings = {
@@ -36,5 +37,6 @@ export const gatewaySettings = {
   readyCheckMs: intSetting("EMUEDIT_READY_CHECK_MS", 1000, "deadline of each downstream health check in /readyz", { min: 10, max: 60000 }),
   seedTasks: boolSetting("EMUEDIT_SEED_TASKS", true, "seed the emuedit_tasks KV bucket from the model package (idempotent)"),
   ...jobSettings,
+  ...sessionSettings,
   ...processSettings("EMUEDIT_GATEWAY_METRICS_PORT"),
 };
