@@ -240,7 +240,7 @@ function render() {
           head.reverted_pixels !== undefined ? `, ${head.reverted_pixels} pixels kept` : ""
         }).`;
   el.download.href = head.image_url;
-  el.download.download = `emuedit-turn-${head.id}.png`;
+  el.download.download = `emuedit-${session.id.slice(0, 8)}-turn-${head.id}.png`; // as the server names it
   el.download.setAttribute("aria-disabled", "false");
   updateUndo();
   renderHistory();
