@@ -2,6 +2,7 @@
 //   pnpm bench edit [--model DIR] [--steps N] [--edits N] [--concurrency N]
 //                   [--preview-every N] [--batch-rows N]
 //   pnpm bench task-confidence [--model DIR] [--fixture FILE] [--thresholds 0.3,0.5,...] [--text "..."]...
+//   pnpm bench session-psnr [--model DIR] [--steps N] [--edits N (sessions per mode)]
 // Compares one edit through the whole distributed system (HTTP -> gateway -> gRPC services,
 // NATS) with the same edit through the in-process pipeline (the baseline), on this machine.
 // task-confidence: the task classifier's accuracy over minimum-confidence thresholds on held-out
@@ -15,8 +16,8 @@ const { values } = parseArgs({
   args: rest,
   options: {
     model: { type: "string" },
-    steps: { type: "string", default: "20" },
-    edits: { type: "string", default: "20" },
+    steps: { type: "string" },
+    edits: { type: "string" },
     concurrency: { type: "string", default: "4" },
     "preview-every": { type: "string", default: "1" },
     "batch-rows": { type: "string", default: "12" },
@@ -30,8 +31,8 @@ switch (name) {
     const { benchEdit } = await import("./edit-latency.js");
     await benchEdit({
       ...(values.model ? { modelDir: values.model } : {}),
-      steps: Number(values.steps),
-      edits: Number(values.edits),
+      steps: Number(values.steps ?? 20),
+      edits: Number(values.edits ?? 20),
       concurrency: Number(values.concurrency),
       previewEvery: Number(values["preview-every"]),
       batchRows: Number(values["batch-rows"]),
@@ -48,8 +49,14 @@ switch (name) {
     });
     break;
   }
+  case "session-psnr": {
+    const { benchSessionPsnr } = await import("./session-psnr.js");
+    await benchSessionPsnr({ ...(values.model ? { modelDir: values.model } : {}), steps: Number(values.steps ?? 0), sessions: Number(values.edits ?? 4) });
+    break;
+  }
   default:
     console.error("usage: pnpm bench edit [--model DIR] [--steps N] [--edits N] [--concurrency N] [--preview-every N] [--batch-rows N]");
+    console.error("       pnpm bench session-psnr [--model DIR] [--steps N] [--edits N]");
     console.error("       pnpm bench task-confidence [--model DIR] [--fixture FILE] [--thresholds 0.3,0.5,...] [--text \"...\"]...");
     process.exit(2);
 }
