@@ -5,6 +5,7 @@
 //   pnpm bench cold-start [--model DIR] [--runs N] [--edits N] [--steps N]
 //   pnpm bench task-confidence [--model DIR] [--fixture FILE] [--thresholds 0.3,0.5,...] [--text "..."]...
 //   pnpm bench latent-publish [--shape 1,8,16,16] [--steps 20] [--edits 200] [--concurrency 16]
+//   pnpm bench session-psnr [--model DIR] [--steps N] [--edits N (sessions per mode)]
 // Compares one edit through the whole distributed system (HTTP -> gateway -> gRPC services,
 // NATS) with the same edit through the in-process pipeline (the baseline), on this machine.
 // task-confidence: the task classifier's accuracy over minimum-confidence thresholds on held-out
@@ -20,8 +21,8 @@ const { values } = parseArgs({
   args: rest,
   options: {
     model: { type: "string" },
-    steps: { type: "string", default: "20" },
     // Each benchmark has its own defaults for these.
+    steps: { type: "string" },
     edits: { type: "string" },
     concurrency: { type: "string" },
     "preview-every": { type: "string", default: "1" },
@@ -41,7 +42,7 @@ switch (name) {
     const { benchEdit } = await import("./edit-latency.js");
     await benchEdit({
       ...(values.model ? { modelDir: values.model } : {}),
-      steps: Number(values.steps),
+      steps: Number(values.steps ?? "20"),
       edits: Number(values.edits ?? "20"),
       concurrency: Number(values.concurrency ?? "4"),
       previewEvery: Number(values["preview-every"]),
@@ -55,7 +56,7 @@ switch (name) {
       ...(values.model ? { modelDir: values.model } : {}),
       rate: Number(values.rate),
       seconds: Number(values.seconds),
-      steps: Number(values.steps),
+      steps: Number(values.steps ?? "20"),
       concurrency: Number(values["key-concurrency"]),
     });
     break;
@@ -65,8 +66,8 @@ switch (name) {
     await benchColdStart({
       ...(values.model ? { modelDir: values.model } : {}),
       runs: Number(values.runs),
-      edits: Number(values.edits),
-      steps: Number(values.steps),
+      edits: Number(values.edits ?? "20"),
+      steps: Number(values.steps ?? "20"),
     });
     break;
   }
@@ -85,16 +86,22 @@ switch (name) {
     // Defaults: the default model's latent (emu-edit-tiny: [1,8,16,16]) and its 20 default steps.
     await benchLatentPublish({
       shape: values.shape.split(",").map(Number),
-      steps: Number(values.steps),
+      steps: Number(values.steps ?? "20"),
       edits: Number(values.edits ?? "200"),
       concurrency: Number(values.concurrency ?? "16"),
     });
+    break;
+  }
+  case "session-psnr": {
+    const { benchSessionPsnr } = await import("./session-psnr.js");
+    await benchSessionPsnr({ ...(values.model ? { modelDir: values.model } : {}), steps: Number(values.steps ?? 0), sessions: Number(values.edits ?? 4) });
     break;
   }
   default:
     console.error("usage: pnpm bench edit [--model DIR] [--steps N] [--edits N] [--concurrency N] [--preview-every N] [--batch-rows N]");
     console.error("       pnpm bench overload [--model DIR] [--rate R] [--seconds S] [--steps N] [--key-concurrency C]");
     console.error("       pnpm bench cold-start [--model DIR] [--runs N] [--edits N] [--steps N]");
+    console.error("       pnpm bench session-psnr [--model DIR] [--steps N] [--edits N]");
     console.error("       pnpm bench task-confidence [--model DIR] [--fixture FILE] [--thresholds 0.3,0.5,...] [--text \"...\"]...");
     console.error("       pnpm bench latent-publish [--shape 1,8,16,16] [--steps 20] [--edits 200] [--concurrency 16]");
     process.exit(2);

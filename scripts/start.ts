@@ -39,7 +39,8 @@ const nats = system.natsStartedHere
   : "(reused: a server already answered there; left running on exit)";
 process.stdout.write(`
 emuedit is ready.
-  HTTP API      ${system.httpUrl}   (GET /v1/tasks, POST /v1/edits, /healthz, /readyz)
+  Web editor    ${system.httpUrl}/
+  HTTP API      ${system.httpUrl}   (GET /v1/tasks, POST /v1/edits, /v1/sessions, /healthz, /readyz)
   gRPC Editor   ${system.grpcAddress}
   NATS          ${system.natsUrl} ${nats}
 

@@ -31,7 +31,7 @@ export function editForm(fields: EditForm): FormData {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) {
     if (v === undefined || k === "filename") continue;
-    if (k === "image") form.append("image", new Blob([v as Uint8Array]), fields.filename ?? "in.png");
+    if (k === "image") form.append("image", new Blob([Uint8Array.from(v as Uint8Array)]), fields.filename ?? "in.png");
     else form.append(k, String(v));
   }
   return form;

@@ -22,7 +22,7 @@ export { runEdit } from "./run-edit.js";
 export type { EditContext, EditImage, EditInput, EditOutput, StageTiming } from "./run-edit.js";
 export { createUncondCache } from "./uncond-cache.js";
 export type { UncondCache } from "./uncond-cache.js";
-export { resolveTask, softmax } from "./task-resolution.js";
+export { rankTasks, resolveTask, softmax } from "./task-resolution.js";
 export type { ResolvedTask, TaskRef, TaskSource } from "./task-resolution.js";
 export { EditAbortedError, InvalidEditError, ModelOutputError, TaskUnclearError, UnknownTaskError } from "./errors.js";
 export type { TaskCandidate } from "./errors.js";

@@ -45,11 +45,7 @@ export function resolveTask(
   }
   if (all.length === 0) return null;
   if (!logits) throw new UnknownTaskError("(none)", all.map((t) => t.name));
-  const probs = softmax(logits.data as Float32Array);
-  const ranked = all
-    .filter((t) => t.id >= 0 && t.id < probs.length)
-    .map((task) => ({ task, confidence: probs[task.id]! }))
-    .sort((a, b) => b.confidence - a.confidence);
+  const ranked = rankTasks(tasks, logits);
   const best = ranked[0];
   if (!best) throw new UnknownTaskError("(predicted)", all.map((t) => t.name));
   if (best.confidence < minConfidence) {
@@ -59,6 +55,19 @@ export function resolveTask(
     );
   }
   return { task: best.task, predicted: true, confidence: best.confidence };
+}
+
+/**
+ * The source's tasks by the classifier's softmax probability, likeliest first (ids index the
+ * logits; a task whose id is outside them is left out). `logits`: [1,T] or [T] f32.
+ */
+export function rankTasks(tasks: TaskSource, logits: HostTensor): { task: TaskRef; confidence: number }[] {
+  const probs = softmax(logits.data as Float32Array);
+  return tasks
+    .list()
+    .filter((t) => t.id >= 0 && t.id < probs.length)
+    .map((task) => ({ task, confidence: probs[task.id]! }))
+    .sort((a, b) => b.confidence - a.confidence);
 }
 
 export function softmax(x: Float32Array): Float64Array {

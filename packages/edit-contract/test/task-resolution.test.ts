@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Status } from "@emuedit/errors";
-import { resolveTask, TaskUnclearError, UnknownTaskError, type TaskRef } from "../src/index.js";
+import { rankTasks, resolveTask, TaskUnclearError, UnknownTaskError, type TaskRef } from "../src/index.js";
 
 const names = ["add", "remove", "sketch", "style"];
 const tasks: TaskRef[] = names.map((name, id) => ({ id, name, embedding: new Float32Array(2).fill(id) }));
@@ -46,5 +46,12 @@ describe("task resolution", () => {
 
   test("tasks - a model without tasks resolves to none", () => {
     assert.equal(resolveTask({ get: () => undefined, list: () => [] }, undefined, null, 0.9), null);
+  });
+
+  test("tasks - ranking orders every task by probability; ids outside the logits are left out", () => {
+    const ranked = rankTasks({ get: source.get, list: () => [...tasks, { id: 9, name: "ghost", embedding: new Float32Array(2) }] }, logits([0.1, 0.6, 0.25, 0.05]));
+    assert.deepEqual(ranked.map((r) => r.task.name), ["remove", "sketch", "add", "style"]);
+    assert.ok(Math.abs(ranked[0]!.confidence - 0.6) < 1e-6);
+    assert.ok(Math.abs(ranked.reduce((s, r) => s + r.confidence, 0) - 1) < 1e-6);
   });
 });

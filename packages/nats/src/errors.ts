@@ -75,3 +75,24 @@ export class StreamConfigConflictError extends NatsAdapterError {
 export class StreamSetupError extends NatsAdapterError {
   override name = "StreamSetupError";
 }
+
+/** A session id that cannot be a KV key and object name: must match [A-Za-z0-9_-]{1,64}. */
+export class InvalidSessionIdError extends NatsAdapterError {
+  override name = "InvalidSessionIdError";
+  constructor(id: string, options?: { cause?: unknown }) {
+    super(`invalid session id ${JSON.stringify(id)}: expected 1-64 characters of [A-Za-z0-9_-]`, options, Status.InvalidArgument);
+  }
+}
+
+/** A session id with no record (never created, deleted, or past the sessions' retention). */
+export class SessionNotFoundError extends NatsAdapterError {
+  override name = "SessionNotFoundError";
+  constructor(id: string, options?: { cause?: unknown }) {
+    super(`no session ${JSON.stringify(id)} (unknown, deleted, or past its retention)`, options, Status.NotFound);
+  }
+}
+
+/** A session record value that is not the documented JSON. */
+export class SessionRecordFormatError extends NatsAdapterError {
+  override name = "SessionRecordFormatError";
+}

@@ -2,6 +2,7 @@ export {
   NatsAdapterError,
   CheckpointFormatError,
   InvalidEditIdError,
+  InvalidSessionIdError,
   InvalidTaskNameError,
   JobNotFoundError,
   JobRecordFormatError,
@@ -10,6 +11,8 @@ export {
   LatentPublishError,
   StreamConfigConflictError,
   StreamSetupError,
+  SessionNotFoundError,
+  SessionRecordFormatError,
   TaskEntryFormatError,
 } from "./errors.js";
 export { connectNats, natsReady, natsServers, trackConnection } from "./connection.js";
@@ -64,3 +67,5 @@ export { createApiKeyCache } from "./api-key-cache.js";
 export type { ApiKeyCache, ApiKeyCacheOptions } from "./api-key-cache.js";
 export type { KV } from "@nats-io/kv";
 export type { ObjectStore } from "@nats-io/obj";
+export { openSessionStore, SESSION_BUCKET, SESSION_OBJECT_BUCKET, TurnState, validateSessionId } from "./session-store.js";
+export type { SessionRecord, SessionStore, SessionStoreOptions, SessionTurn, StoredSession, TurnImage } from "./session-store.js";

@@ -5,9 +5,10 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { KV } from "@nats-io/kv";
 import type { ObjectStore } from "@nats-io/obj";
-import { isWrongLastSequence, openKvBucket, openObjectBucket } from "./kv-bucket.js";
+import { openKvBucket, openObjectBucket } from "./kv-bucket.js";
 import { JobRecordFormatError, JobNotFoundError } from "./errors.js";
 import { validateEditId } from "./latent-stream.js";
+import { updateWithRevision } from "./revision-update.js";
 
 /** KV bucket: job id -> JobRecord JSON. */
 export const JOB_BUCKET = "emuedit_jobs";
@@ -114,8 +115,6 @@ export interface JobStore {
   readResult(id: string): Promise<Uint8Array | null>;
 }
 
-const WRITE_ATTEMPTS = 20;
-
 function encode(record: JobRecord): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(record));
 }
@@ -156,18 +155,7 @@ export async function openJobStore(nc: NatsConnection, options: JobStoreOptions)
       return { record, revision };
     },
     get,
-    async mutate(id, change) {
-      for (let attempt = 1; ; attempt++) {
-        const current = await get(id);
-        if (current === null) throw new JobNotFoundError(id);
-        const next = change(current.record);
-        try {
-          return { record: next, revision: await jobs.update(id, encode(next), current.revision) };
-        } catch (err) {
-          if (!isWrongLastSequence(err) || attempt >= WRITE_ATTEMPTS) throw err;
-        }
-      }
-    },
+    mutate: (id, change) => updateWithRevision(jobs, id, () => get(id), change, encode, () => new JobNotFoundError(id)),
     async activeIds() {
       const ids: string[] = [];
       for await (const key of await active.keys()) ids.push(key);

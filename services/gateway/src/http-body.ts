@@ -99,7 +99,14 @@ async function parseMultipart(contentType: string, body: Buffer): Promise<EditBo
   return { image, fields };
 }
 
-function parseJson(body: Buffer): EditBody {
+/** A JSON object body (requests without an image: sessions' turns, task prediction). */
+export async function readJsonObject(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
+  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/json") throw new EmueditError(Status.UnsupportedMediaType, `send application/json, got "${type || "(none)"}"`);
+  return parseJsonObject(await readBody(req, maxBytes));
+}
+
+function parseJsonObject(body: Buffer): Record<string, unknown> {
   let json: unknown;
   try {
     json = JSON.parse(body.toString("utf8"));
@@ -107,7 +114,11 @@ function parseJson(body: Buffer): EditBody {
     throw invalidBody("body is not valid JSON", err);
   }
   if (json === null || typeof json !== "object" || Array.isArray(json)) throw invalidBody("JSON body must be an object");
-  const o = json as Record<string, unknown>;
+  return json as Record<string, unknown>;
+}
+
+function parseJson(body: Buffer): EditBody {
+  const o = parseJsonObject(body);
   let image: Uint8Array | undefined;
   if (o.image !== undefined) {
     if (typeof o.image !== "string") throw new InvalidEditError("image", "must be a base64 string");

@@ -16,7 +16,7 @@ import { routeScope } from "./auth/route-scopes.js";
 import { admitted, clientGone, fingerprint, replyOnce, type EditAdmission, type StoredReply } from "./edit-admission.js";
 import type { EditRecord, EditResult, EditService } from "./edit-service.js";
 import { parseEditBody, readBody } from "./http-body.js";
-import { sendJson } from "./http-reply.js";
+import { sendJson, type PathRoutes } from "./http-reply.js";
 import { IMAGE_RESULTS_ROUTE } from "./image-results.js";
 import { OPENAI_EDIT_ROUTE, openAiErrorBody, postImageEdit, type OpenAiOptions } from "./openai.js";
 import type { JobHttp } from "./jobs/job-routes.js";
@@ -38,6 +38,8 @@ export interface HttpDeps {
   readonly taskRegistry: TaskRegistry;
   /** Asynchronous edits (Prefer: respond-async) and the /v1/edits/{id} routes. */
   readonly jobs: JobHttp;
+  /** Further routes by path (sessions, task prediction, the web page), asked in order. */
+  readonly routes?: readonly PathRoutes[];
 }
 
 type Handler = (deps: HttpDeps, req: IncomingMessage, res: ServerResponse, record: RequestRecord) => Promise<void>;
@@ -83,7 +85,7 @@ export function createHttpServer(deps: HttpDeps): http.Server {
     // The request's trace (the HTTP server span is active here), so a log line leads to its trace.
     const traceId = currentTraceId();
     const url = new URL(req.url ?? "/", "http://gateway");
-    const record: RequestRecord = { route: routeOf(url.pathname) ?? deps.jobs.match(url.pathname)?.route ?? "(unknown)" };
+    const record: RequestRecord = { route: routeName(deps, url.pathname) ?? "(unknown)" };
     // One line per request, whether it finished or the client went away (499, as nginx logs it).
     res.once("close", () => {
       deps.log.info("request", {
@@ -101,22 +103,39 @@ export function createHttpServer(deps: HttpDeps): http.Server {
   });
 }
 
-function routeOf(path: string): string | undefined {
+/**
+ * Which table answers a path: an exact route, then the path tables (jobs, sessions, prediction,
+ * the page), then a route ending in "/" one segment above it.
+ */
+function routeName(deps: HttpDeps, path: string): string | undefined {
   if (path in ROUTES) return path;
+  return matchPath(deps, path)?.route ?? routeOf(path);
+}
+
+function routeOf(path: string): string | undefined {
   const parent = path.slice(0, path.lastIndexOf("/") + 1);
   return parent.length < path.length && parent in ROUTES ? parent : undefined;
+}
+
+function matchPath(deps: HttpDeps, path: string) {
+  for (const routes of [deps.jobs, ...(deps.routes ?? [])]) {
+    const m = routes.match(path);
+    if (m) return m;
+  }
+  return undefined;
 }
 
 async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, url: URL, record: RequestRecord): Promise<void> {
   const path = url.pathname;
   const scope = routeScope(req.method ?? "", path);
   if (scope !== null) record.principal = deps.admission.access.check(req.headers.authorization, scope);
-  const known = routeOf(path);
-  const job = known === undefined ? deps.jobs.match(path) : undefined;
+  const known = path in ROUTES ? path : undefined;
+  const matched = known === undefined ? matchPath(deps, path) : undefined;
+  const parent = known === undefined && matched === undefined ? routeOf(path) : undefined;
   const methods: Readonly<Record<string, Handler>> | undefined =
-    known !== undefined
-      ? ROUTES[known]
-      : job && Object.fromEntries(Object.entries(job.methods).map(([m, h]) => [m, (_d: HttpDeps, q: IncomingMessage, r: ServerResponse) => h(q, r, url)]));
+    known !== undefined || parent !== undefined
+      ? ROUTES[(known ?? parent)!]
+      : matched && Object.fromEntries(Object.entries(matched.methods).map(([m, h]) => [m, (_d: HttpDeps, q: IncomingMessage, r: ServerResponse) => h(q, r, url)]));
   if (!methods) throw new EmueditError(Status.NotFound, `no route for ${req.method} ${path}`);
   const handler = methods[req.method ?? ""];
   if (!handler) {

@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { createUncondCache } from "@emuedit/edit-contract";
 import { loadModelPackage } from "@emuedit/model-package";
-import { connectNats, natsReady, openJobStore, trackConnection } from "@emuedit/nats";
+import { connectNats, natsReady, openJobStore, openSessionStore, trackConnection } from "@emuedit/nats";
 import { addService, EditorService } from "@emuedit/proto";
 import { createLogger, messageLimitBytes, onTerminate, readSettings, startGrpcServer } from "@emuedit/service-kit";
 import { startTelemetry } from "@emuedit/telemetry";
@@ -19,8 +19,12 @@ import { createJobEvents } from "./jobs/job-events.js";
 import { jobRoutes } from "./jobs/job-routes.js";
 import { createJobRunner } from "./jobs/job-runner.js";
 import { loadLatentRgbFactors } from "./jobs/latent-preview.js";
+import { createSessionService } from "./sessions/session-service.js";
+import { sessionRoutes } from "./sessions/session-routes.js";
 import { gatewaySettings } from "./settings.js";
+import { taskPredictionRoutes } from "./task-prediction.js";
 import { startTaskCache } from "./task-registry.js";
+import { staticSite } from "./web/static-site.js";
 
 const settings = readSettings(gatewaySettings);
 const log = createLogger("gateway", { level: settings.logLevel });
@@ -100,6 +104,28 @@ const jobs = jobRoutes(jobStore, jobRunner, jobEvents, {
   imageLimits: { maxInputBytes: settings.maxBodyBytes, maxInputPixels: settings.maxInputPixels },
 });
 
+// Multi-turn sessions (each turn an async job), task prediction, and the web editor at /.
+const imageLimits = { maxInputBytes: settings.maxBodyBytes, maxInputPixels: settings.maxInputPixels };
+const sessionStore = await openSessionStore(nc, { retentionMs: settings.sessionRetentionMs, replicas: settings.natsReplicas });
+const sessions = createSessionService(
+  sessionStore,
+  jobStore,
+  jobRunner,
+  { maxTurns: settings.maxSessionTurns, maxSessions: settings.maxSessions, imageLimits, retryAfterS: settings.retryAfterS },
+  log,
+);
+const routes = [
+  sessionRoutes(sessions, { defaults: pkg.defaults, limits: settings, maxBodyBytes: settings.maxBodyBytes }),
+  taskPredictionRoutes({
+    backends: (deadlineAt) => downstream.backends(deadlineAt, 1),
+    tasks,
+    minTaskConfidence: settings.minTaskConfidence,
+    maxInstructionChars: settings.maxInstructionChars,
+    timeoutMs: settings.defaultTimeoutMs,
+  }),
+  staticSite(),
+];
+
 let draining = false;
 const ready = async () => {
   const [services, natsOk] = await Promise.all([downstream.ready(settings.readyCheckMs), natsReady(nc, { timeoutMs: settings.readyCheckMs })]);
@@ -108,7 +134,7 @@ const ready = async () => {
   return { ready: isReady, status: draining ? "draining" : isReady ? "ready" : "not_ready", checks };
 };
 
-const http = createHttpServer({ edits, tasks, defaults, limits, maxBodyBytes: settings.maxBodyBytes, retryAfterS: settings.retryAfterS, ready, log, jobs, ...api });
+const http = createHttpServer({ edits, tasks, defaults, limits, maxBodyBytes: settings.maxBodyBytes, retryAfterS: settings.retryAfterS, ready, log, jobs, routes, ...api });
 await new Promise<void>((resolve) => http.listen(settings.httpPort, settings.httpHost, resolve));
 const httpAddress = http.address();
 const httpPort = typeof httpAddress === "object" && httpAddress ? httpAddress.port : settings.httpPort;
@@ -143,6 +169,7 @@ onTerminate(log, async () => {
   // Event streams end now (clients resume elsewhere with Last-Event-ID); jobs held here finish
   // within the grace or go back to the other gateways, continuing from their checkpoints.
   jobEvents.close();
+  sessions.close();
   const jobsHandedOver = jobRunner.close(settings.shutdownGraceMs);
   // Keep-alive connections go idle as their last response ends; close them then, not after the
   // client's keep-alive timeout.

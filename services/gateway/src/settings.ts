@@ -2,6 +2,7 @@ import { DEFAULT_EDIT_LIMITS } from "@emuedit/edit-contract";
 import { apiSettings } from "./api-settings.js";
 import { jobSettings } from "./jobs/job-settings.js";
 import { boolSetting, DEFAULT_MODEL_DIR, floatSetting, intSetting, natsConnectionSettings, processSettings, samplingLimitSettings, stringSetting } from "@emuedit/service-kit";
+import { sessionSettings } from "./sessions/session-settings.js";
 
 export const gatewaySettings = {
   modelDir: stringSetting("EMUEDIT_MODEL_DIR", DEFAULT_MODEL_DIR, "model package (the gateway reads its metadata and task table, never its weights)"),
@@ -44,5 +45,6 @@ export const gatewaySettings = {
   seedTasks: boolSetting("EMUEDIT_SEED_TASKS", true, "seed the emuedit_tasks KV bucket from the model package (idempotent)"),
   ...jobSettings,
   ...apiSettings,
+  ...sessionSettings,
   ...processSettings("EMUEDIT_GATEWAY_METRICS_PORT"),
 };

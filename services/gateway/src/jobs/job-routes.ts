@@ -5,19 +5,17 @@ import type { EditSpec } from "@emuedit/edit-contract";
 import { EmueditError, Status } from "@emuedit/errors";
 import { decodeImage, type ImageLimits } from "@emuedit/imaging";
 import { JobNotFoundError, JobState, validateEditId, type JobStore } from "@emuedit/nats";
-import { sendJson } from "../http-reply.js";
+import { sendJson, type PathHandler, type PathRoutes } from "../http-reply.js";
 import type { JobEvents } from "./job-events.js";
 import { jobJson, jobUrl } from "./job-json.js";
 import type { JobRunner } from "./job-runner.js";
 import { parseCallbackUrl } from "./webhook.js";
 
-type JobHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+type JobHandler = PathHandler;
 
-export interface JobHttp {
+export interface JobHttp extends PathRoutes {
   /** Stores the job and answers 202; resolves with the job's id. */
   accept(res: ServerResponse, image: Uint8Array, spec: EditSpec, callbackUrl: unknown): Promise<string>;
-  /** The handlers of a /v1/edits/{id}... path by method, with the route's name for the log line. */
-  match(path: string): { route: string; methods: Readonly<Record<string, JobHandler>> } | undefined;
 }
 
 const JOB_PATH = /^\/v1\/edits\/([^/]+)(\/events|\/result)?$/;
