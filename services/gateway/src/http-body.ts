@@ -53,19 +53,10 @@ export interface EditBody {
   readonly fields: RawFields;
 }
 
-const FIELD_NAMES = [
-  "instruction",
-  "task",
-  "steps",
-  "guidance_scale",
-  "image_guidance_scale",
-  "seed",
-  "output_format",
-  "timeout_ms",
-  "preserve_unedited",
-  "size",
-  "callback_url",
-] as const;
+/** The fields of one edit's instruction and sampling (also a session turn's). */
+export const EDIT_SPEC_FIELDS = ["instruction", "task", "steps", "guidance_scale", "image_guidance_scale", "seed", "timeout_ms", "preserve_unedited"] as const;
+
+const FIELD_NAMES = [...EDIT_SPEC_FIELDS, "output_format", "size", "callback_url"] as const;
 
 export async function parseEditBody(contentType: string | undefined, body: Buffer): Promise<EditBody> {
   const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();

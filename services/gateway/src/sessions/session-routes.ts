@@ -2,7 +2,7 @@
 import { InvalidEditError, parseEditImage, parseEditSpec, type EditLimits, type SamplingDefaults } from "@emuedit/edit-contract";
 import { DEFAULT_THRESHOLD_ALPHA } from "@emuedit/imaging";
 import { validateSessionId } from "@emuedit/nats";
-import { parseEditBody, readBody, readJsonObject } from "../http-body.js";
+import { EDIT_SPEC_FIELDS, parseEditBody, readBody, readJsonObject } from "../http-body.js";
 import { sendJson, type PathHandler, type PathRoutes } from "../http-reply.js";
 import { sessionJson, sessionUrl, turnJson } from "./session-json.js";
 import type { NewTurn, SessionService } from "./session-service.js";
@@ -13,18 +13,7 @@ const SESSION_PATH = /^\/v1\/sessions(?:\/([^/]+)(\/edits|\/head|\/turns\/([^/]+
 const MAX_TURN_BODY_BYTES = 64 * 1024;
 
 /** The fields a turn accepts; the output is always PNG at the session's size. */
-const TURN_FIELDS = new Set([
-  "instruction",
-  "task",
-  "steps",
-  "guidance_scale",
-  "image_guidance_scale",
-  "seed",
-  "timeout_ms",
-  "parent",
-  "preserve_unedited",
-  "preserve_threshold",
-]);
+const TURN_FIELDS = new Set<string>([...EDIT_SPEC_FIELDS, "parent", "preserve_threshold"]);
 
 export interface SessionRoutesOptions {
   readonly defaults: SamplingDefaults;
