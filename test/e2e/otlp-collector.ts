@@ -1,5 +1,6 @@
 // A minimal OTLP/HTTP traces receiver for tests: decodes just enough of the protobuf
-// ExportTraceServiceRequest (resource service.name; span trace id, span id, parent, name).
+// ExportTraceServiceRequest (resource service.name; span trace id, span id, parent, name and
+// its string, bool, int and double attributes).
 import http from "node:http";
 import { gunzipSync } from "node:zlib";
 
@@ -9,6 +10,7 @@ export interface ReceivedSpan {
   readonly spanId: string;
   readonly parentSpanId: string;
   readonly name: string;
+  readonly attributes: Readonly<Record<string, string | number | boolean>>;
 }
 
 type Field = { no: number; wire: number; value: bigint | Uint8Array };
@@ -44,6 +46,26 @@ const sub = (buf: Uint8Array, no: number) => [...fields(buf)].filter((f) => f.no
 const str = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString("utf8") : "");
 const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString("hex") : "");
 
+/** An AnyValue's scalar: 1 string, 2 bool, 3 int, 4 double (arrays and maps are not decoded). */
+function anyValue(b: Uint8Array): string | number | boolean | undefined {
+  for (const f of fields(b)) {
+    if (f.no === 1 && f.wire === 2) return str(f.value as Uint8Array);
+    if (f.no === 2 && f.wire === 0) return f.value !== 0n;
+    if (f.no === 3 && f.wire === 0) return Number(BigInt.asIntN(64, f.value as bigint));
+    if (f.no === 4 && f.wire === 1) return Buffer.from(f.value as Uint8Array).readDoubleLE(0);
+  }
+  return undefined;
+}
+
+function attributes(span: Uint8Array): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const kv of sub(span, 9)) {
+    const value = anyValue(sub(kv, 2)[0] ?? new Uint8Array());
+    if (value !== undefined) out[str(sub(kv, 1)[0])] = value;
+  }
+  return out;
+}
+
 export function decodeTraces(body: Uint8Array): ReceivedSpan[] {
   const out: ReceivedSpan[] = [];
   for (const rs of sub(body, 1)) {
@@ -61,6 +83,7 @@ export function decodeTraces(body: Uint8Array): ReceivedSpan[] {
           spanId: hex(sub(span, 2)[0]),
           parentSpanId: hex(sub(span, 4)[0]),
           name: str(sub(span, 5)[0]),
+          attributes: attributes(span),
         });
       }
     }

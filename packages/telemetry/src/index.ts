@@ -1,6 +1,6 @@
 export { TelemetryAlreadyStartedError, TelemetryStartError } from "./errors.js";
 export { BATCH_SIZE_BUCKETS, MetricName, STAGE_DURATION_BUCKETS_MS } from "./metric-names.js";
-export { batchSizeHistogram, counter, gauge, histogram, observableCounter, observeModelQueues, stageHistogram } from "./metrics.js";
+export { batchSizeHistogram, counter, gauge, histogram, observableCounter, observableGauge, observeModelQueues, stageHistogram } from "./metrics.js";
 export type { Counter, Gauge, Histogram, InstrumentOptions, MetricAttributes, StageHistogram } from "./metrics.js";
 export { startTelemetry } from "./start.js";
 export type { Telemetry, TelemetryOptions } from "./start.js";

@@ -15,3 +15,5 @@ export {
 } from "@emuedit/launcher";
 export type { NatsServerHandle, NatsServerOptions, TempDir, WaitForOptions } from "@emuedit/launcher";
 export { RESPONSE_AFTER_RESET_MS, resetOrFail } from "./early-response.js";
+export { startDnsServer } from "./dns-server.js";
+export type { DnsServer } from "./dns-server.js";
