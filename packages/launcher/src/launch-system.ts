@@ -118,18 +118,26 @@ export async function launchSystem(opts: LaunchOptions = {}): Promise<RunningSys
   }
 
   // 2. Ports and addresses.
-  const port = async (p: number | undefined) => (p ? p : await freePort());
-  const metricsPort = async (base: string | undefined, i: number) => (opts.metrics ? await freePort() : base && Number(base) > 0 ? Number(base) + i : 0);
+  // The kernel may hand the same free port out twice once it is closed again: each is taken once.
+  const taken = new Set<number>();
+  const freshPort = async (): Promise<number> => {
+    for (;;) {
+      const p = await freePort();
+      if (!taken.has(p)) return taken.add(p), p;
+    }
+  };
+  const port = async (p: number | undefined) => (p ? p : await freshPort());
+  const metricsPort = async (base: string | undefined, i: number) => (opts.metrics ? await freshPort() : base && Number(base) > 0 ? Number(base) + i : 0);
   const given = { "text-encoder": opts.ports?.textEncoder, vae: opts.ports?.vae, unet: opts.ports?.unet };
   const ports = { http: await port(opts.ports?.http), grpc: await port(opts.ports?.grpc) };
-  const gatewayMetricsPort = opts.metrics ? await freePort() : 0;
+  const gatewayMetricsPort = opts.metrics ? await freshPort() : 0;
   const replicas = {} as Record<ModelServiceName, { index: number; address: string; metricsPort: number; process: ServiceProcess | null }[]>;
   for (const name of MODEL_SERVICES) {
     const count = Math.max(1, opts.replicas?.[name] ?? 1);
     const metricsBase = opts.env?.[`${ENV_PREFIX[name]}_METRICS_PORT`] ?? process.env[`${ENV_PREFIX[name]}_METRICS_PORT`];
     replicas[name] = [];
     for (let i = 0; i < count; i++) {
-      const p = given[name] ? given[name] + i : await freePort();
+      const p = given[name] ? given[name] + i : await freshPort();
       replicas[name].push({ index: i, address: `${host}:${p}`, metricsPort: await metricsPort(metricsBase, i), process: null });
     }
   }

@@ -152,9 +152,11 @@ export function createDownstream(addr: DownstreamAddresses, options: DownstreamO
         try {
           await untilAborted(client.waitForReady(limitMs), signal);
         } catch (err) {
-          if (signal.aborted) throw err;
+          const deadlineOver = Date.now() >= edit.deadlineAt;
+          // The client went away (the edit's edge maps that); the edit's own deadline is ours to name.
+          if (signal.aborted && !deadlineOver) throw err;
           const waited = Math.round(performance.now() - started);
-          if (limitMs < options.coldStartWaitMs) {
+          if (deadlineOver || limitMs < options.coldStartWaitMs) {
             throw new EmueditError(Status.DeadlineExceeded, `the edit's deadline passed while it waited ${waited} ms for a ready ${stage} replica`, { cause: err });
           }
           throw new EmueditError(Status.Unavailable, `${stage} had no ready replica for ${options.coldStartWaitMs} ms (EMUEDIT_COLD_START_WAIT_MS)`, {
