@@ -20,7 +20,6 @@ const MODEL_SERVICES: readonly ModelServiceName[] = ["text-encoder", "vae", "une
 /** The prefix of a model service's own settings (…_PORT, …_METRICS_PORT) and of its address. */
 const ENV_PREFIX: Record<ModelServiceName, string> = { "text-encoder": "EMUEDIT_TEXT_ENCODER", vae: "EMUEDIT_VAE", unet: "EMUEDIT_UNET" };
 
-
 export interface LaunchOptions {
   /** Model package folder; default: the services' own default (EMUEDIT_MODEL_DIR or models/...). */
   readonly modelDir?: string;
@@ -62,7 +61,7 @@ export interface RunningSystem {
   readonly natsServer: NatsServerHandle | null;
   /** What the gateway was given: each model service's address (a list when it has several replicas). */
   readonly addresses: Record<ModelServiceName, string>;
-  /** The first replica of each model service, and the gateway. */
+  /** The first replica of each model service (once started), and the gateway. */
   readonly processes: Record<ServiceName, ServiceProcess>;
   readonly replicas: Record<ModelServiceName, readonly Replica[]>;
   /** The gateway's Prometheus port with `metrics`, else 0. */
