@@ -41,17 +41,29 @@ export interface GrpcServerHandle {
 
 const calls = counter(MetricName.GrpcServerCalls, { description: "gRPC calls received, by method" });
 
-/** Counts each call as it starts (health checks included: the method says which). */
-const countCalls: grpc.ServerInterceptor = (method, call) =>
-  new grpc.ServerInterceptingCall(call, {
-    start: (next) => {
-      calls.add(1, { method: method.path });
-      next();
-    },
-  });
+/**
+ * Counts each call as it starts (health checks included: the method says which) by wrapping the
+ * handlers this server registers. Not a grpc-js server interceptor: with one, the OpenTelemetry
+ * grpc instrumentation loses the server spans of streaming calls (the gateway's EditStream).
+ */
+function countCalls(server: grpc.Server): void {
+  const addService = server.addService.bind(server);
+  server.addService = (definition, implementation) => {
+    const counted: grpc.UntypedServiceImplementation = {};
+    for (const [name, handler] of Object.entries(implementation)) {
+      const method = definition[name]?.path ?? name;
+      counted[name] = ((...args: unknown[]) => {
+        calls.add(1, { method });
+        return (handler as (...a: unknown[]) => unknown)(...args);
+      }) as grpc.UntypedHandleCall;
+    }
+    addService(definition, counted);
+  };
+}
 
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServerHandle> {
-  const server = new grpc.Server({ ...grpcChannelOptions({ maxMessageBytes: opts.maxMessageBytes }), interceptors: [countCalls] });
+  const server = new grpc.Server(grpcChannelOptions({ maxMessageBytes: opts.maxMessageBytes }));
+  countCalls(server);
   // Not serving until the caller says the model is loaded and warmed up.
   const health = createHealthService({ "": "NOT_SERVING" });
   observableGauge(MetricName.ServiceReady, { description: "1 while the service reports SERVING, 0 while loading or draining" }, () => [

@@ -45,7 +45,10 @@ export interface EditCalls {
 
 /** One stage as /readyz reports it. */
 export interface StageHealth {
-  /** SERVING when at least one replica is; else the first replica's status, or NO_REPLICAS / UNRESOLVED. */
+  /**
+   * SERVING when at least one replica is and the stage's channel is connected; CONNECTING while
+   * it is not yet; else the first replica's status, or NO_REPLICAS / UNRESOLVED.
+   */
   readonly status: string;
   readonly serving: number;
   readonly replicas: number;
@@ -235,7 +238,14 @@ export function createDownstream(addr: DownstreamAddresses, options: DownstreamO
         vae: VaeService.typeName,
         unet: DenoiserService.typeName,
       };
-      const entries = await Promise.all(STAGES.map(async (stage) => [stage, await stageHealth(parsed[stage], services[stage], deadlineMs)] as const));
+      const entries = await Promise.all(
+        STAGES.map(async (stage) => {
+          const health = await stageHealth(parsed[stage], services[stage], deadlineMs);
+          // SERVING replicas the edits' channel has not connected to yet (it may be in its reconnect
+          // backoff after they started) would fail a call made now: not ready until it has.
+          return [stage, health.status === "SERVING" && !clients[stage].isReady() ? { ...health, status: "CONNECTING" } : health] as const;
+        }),
+      );
       return Object.fromEntries(entries) as Record<StageName, StageHealth>;
     },
     close() {
