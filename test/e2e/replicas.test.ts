@@ -63,6 +63,16 @@ const edit = async (fields: Record<string, string>) =>
 
 describe("replicas", () => {
   test("replicas - two unet and two vae replicas both receive work under concurrent edits; each reports itself ready", async () => {
+    // The gateway is ready once each stage has one connected replica; the second may still be in
+    // the channel's reconnect backoff (at most 1 s) after starting later than the gateway.
+    await waitFor(
+      async () => {
+        assert.equal((await edit({ steps: "1" })).status, 200);
+        const [unet, vae] = await Promise.all([callsPerReplica("unet", [DENOISE]), callsPerReplica("vae", VAE_CALLS)]);
+        return unet[0]! > 0 && unet[1]! > 0 && vae[0]! > 0 && vae[1]! > 0;
+      },
+      { timeoutMs: 30_000, intervalMs: 50, description: "every started replica has had a call" },
+    );
     const unetBefore = await callsPerReplica("unet", [DENOISE]);
     const vaeBefore = await callsPerReplica("vae", VAE_CALLS);
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => edit({ seed: String(i) })));
