@@ -105,6 +105,12 @@ function lostReplica(err: unknown): boolean {
   return err instanceof EmueditError && err.cause instanceof GrpcError && err.cause.grpcCode === GrpcStatus.UNAVAILABLE;
 }
 
+/**
+ * The longest pause between a channel's connection attempts. round_robin keeps trying a replica
+ * that went away, so one that has just come back may wait this long for the next attempt.
+ */
+const RECONNECT_BACKOFF_MAX_MS = 1000;
+
 /** One stage's channel: round_robin over its replicas, re-resolved every resolveIntervalMs. */
 export function stageChannelOptions(options: Pick<DownstreamOptions, "maxMessageBytes" | "resolveIntervalMs">): ChannelOptions {
   return {
@@ -114,7 +120,7 @@ export function stageChannelOptions(options: Pick<DownstreamOptions, "maxMessage
     "grpc.keepalive_timeout_ms": 10000,
     // Reconnect quickly after a replica restarts instead of grpc-js's long default backoff.
     "grpc.initial_reconnect_backoff_ms": 200,
-    "grpc.max_reconnect_backoff_ms": 1000,
+    "grpc.max_reconnect_backoff_ms": RECONNECT_BACKOFF_MAX_MS,
     // Spread calls over every ready replica (grpc-js's default, pick_first, would use one).
     "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
     [RESOLVE_INTERVAL_OPTION]: options.resolveIntervalMs,
@@ -140,15 +146,17 @@ export function createDownstream(addr: DownstreamAddresses, options: DownstreamO
   /**
    * Scale from zero: a stage with no ready replica holds the call until one is ready, at most
    * coldStartWaitMs and never past the edit's deadline (then 503 or 504). A stage with a ready
-   * replica passes at once, and with coldStartWaitMs 0 so does every stage: grpc-js then fails
-   * the call itself as it always did (UNAVAILABLE -> 503).
+   * replica passes at once. With coldStartWaitMs 0 the call waits at most one reconnect backoff
+   * (a replica that has just restarted is not a 503), then goes out and grpc-js fails it as it
+   * always did (UNAVAILABLE -> 503).
    */
   const replicaReady = async (stage: StageName, edit: EditCalls, signal: AbortSignal): Promise<void> => {
     const client = clients[stage];
-    if (options.coldStartWaitMs === 0 || client.isReady()) return;
+    if (client.isReady()) return;
     const remainingMs = edit.deadlineAt - Date.now();
     if (remainingMs <= 0) throw deadlinePassed();
-    const limitMs = Math.min(options.coldStartWaitMs, remainingMs);
+    const coldStart = options.coldStartWaitMs > 0;
+    const limitMs = Math.min(coldStart ? options.coldStartWaitMs : RECONNECT_BACKOFF_MAX_MS, remainingMs);
     const started = performance.now();
     await withSpan("emuedit.cold_start_wait", { "emuedit.stage": stage, "emuedit.cold_start_wait_limit_ms": limitMs }, (span) =>
       trackWaiting(stage, async () => {
@@ -158,6 +166,7 @@ export function createDownstream(addr: DownstreamAddresses, options: DownstreamO
           const deadlineOver = Date.now() >= edit.deadlineAt;
           // The client went away (the edit's edge maps that); the edit's own deadline is ours to name.
           if (signal.aborted && !deadlineOver) throw err;
+          if (!coldStart && !deadlineOver) return;
           const waited = Math.round(performance.now() - started);
           if (deadlineOver || limitMs < options.coldStartWaitMs) {
             throw new EmueditError(Status.DeadlineExceeded, `the edit's deadline passed while it waited ${waited} ms for a ready ${stage} replica`, { cause: err });

@@ -39,7 +39,7 @@ export const gatewaySettings = {
   coldStartWaitMs: intSetting(
     "EMUEDIT_COLD_START_WAIT_MS",
     0,
-    "how long an edit waits for a stage with no ready replica (scale from zero) before 503, never past its deadline; 0 = 503 at once. Above 0, /readyz no longer fails for a stage without replicas",
+    "how long an edit waits for a stage with no ready replica (scale from zero) before 503, never past its deadline; 0 = 503 after at most one reconnect backoff (1 s). Above 0, /readyz no longer fails for a stage without replicas",
     { min: 0, max: 3600000 },
   ),
   natsUrl: stringSetting("NATS_URL", "nats://127.0.0.1:4222", "NATS server with JetStream (task registry, latent previews)"),
