@@ -18,7 +18,25 @@ try {
   }
 }
 
+/** EMUEDIT_<SERVICE>_REPLICAS: model service replicas to run (ports counted up from the service's port). */
+const replicaCount = (env: string) => {
+  const raw = process.env[env];
+  if (raw === undefined || raw === "") return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 16) {
+    process.stderr.write(`emuedit failed to start: ${env} must be an integer within 1..16, got "${raw}"\n`);
+    process.exit(1);
+  }
+  return n;
+};
+const replicas = {
+  "text-encoder": replicaCount("EMUEDIT_TEXT_ENCODER_REPLICAS"),
+  vae: replicaCount("EMUEDIT_VAE_REPLICAS"),
+  unet: replicaCount("EMUEDIT_UNET_REPLICAS"),
+};
+
 const system = await launchSystem({
+  replicas,
   ...(process.env.NATS_URL ? { natsUrl: process.env.NATS_URL } : {}),
   ports: {
     http: Number(process.env.EMUEDIT_GATEWAY_HTTP_PORT ?? 8080),
@@ -43,6 +61,7 @@ emuedit is ready.
   HTTP API      ${system.httpUrl}   (GET /v1/tasks, POST /v1/edits, /v1/sessions, /healthz, /readyz)
   gRPC Editor   ${system.grpcAddress}
   NATS          ${system.natsUrl} ${nats}
+  model services text-encoder ${system.addresses["text-encoder"]}, vae ${system.addresses.vae}, unet ${system.addresses.unet}
 
 Try an edit:
   curl -sS -F image=@examples/red-circle.png -F "instruction=make the circle blue" \\

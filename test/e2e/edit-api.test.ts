@@ -268,7 +268,8 @@ describe("edit api", () => {
     for (const stage of ["decode", "text_encode", "vae_encode", "denoise", "vae_decode", "encode"]) {
       assert.match(text, new RegExp(`emuedit_stage_duration_ms_count\\{[^}]*stage="${stage}"`), stage);
     }
-    assert.match(text, /emuedit_queue_depth\{[^}]*stage="unet"/);
+    assert.match(text, /emuedit_stage_in_flight_edits\{[^}]*stage="unet"/);
+    assert.match(text, /^emuedit_stage_waiting_edits\{[^}]*stage="unet"[^}]*\} 0$/m);
   });
 
   test("metrics - edits by outcome, named-task lookups (hits and misses), and the unet's own queue", async () => {

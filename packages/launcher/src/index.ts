@@ -1,7 +1,7 @@
 // Public surface of @emuedit/launcher: start the whole system (pnpm start, end-to-end tests),
 // and the process helpers it is built from (a private nats-server, free ports, polling).
 export { launchSystem, REPO_ROOT, SERVICE_NAMES } from "./launch-system.js";
-export type { LaunchOptions, RunningSystem, ServiceEntry, ServiceName } from "./launch-system.js";
+export type { LaunchOptions, ModelServiceName, Replica, RunningSystem, ServiceEntry, ServiceName } from "./launch-system.js";
 export { spawnService } from "./service-process.js";
 export type { ServiceProcess } from "./service-process.js";
 export { NatsServerNotFoundError, NatsServerStartError, WaitTimeoutError } from "./errors.js";

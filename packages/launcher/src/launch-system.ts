@@ -1,6 +1,7 @@
 // Starts the whole system: NATS (the given one if it answers, else a nats-server of our own),
-// the three model services and the gateway, and waits until the gateway reports ready.
-// `pnpm start` and the end-to-end tests both use this, so the tests start what users start.
+// the three model services (one or more replicas each, the gateway given the list of their
+// addresses) and the gateway, and waits until the gateway reports ready. `pnpm start` and the
+// end-to-end tests both use this, so the tests start what users start.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect } from "@nats-io/transport-node";
@@ -14,9 +15,10 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 export const SERVICE_NAMES = ["text-encoder", "vae", "unet", "gateway"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
-
-/** Who stops before whom: callers before the services they call. */
-const STOP_ORDER: readonly (readonly ServiceName[])[] = [["gateway"], ["text-encoder", "vae", "unet"]];
+export type ModelServiceName = Exclude<ServiceName, "gateway">;
+const MODEL_SERVICES: readonly ModelServiceName[] = ["text-encoder", "vae", "unet"];
+/** The prefix of a model service's own settings (…_PORT, …_METRICS_PORT) and of its address. */
+const ENV_PREFIX: Record<ModelServiceName, string> = { "text-encoder": "EMUEDIT_TEXT_ENCODER", vae: "EMUEDIT_VAE", unet: "EMUEDIT_UNET" };
 
 export interface LaunchOptions {
   /** Model package folder; default: the services' own default (EMUEDIT_MODEL_DIR or models/...). */
@@ -31,6 +33,15 @@ export interface LaunchOptions {
   readonly host?: string;
   /** 0 or absent picks a free port. */
   readonly ports?: Partial<Record<"http" | "grpc" | "textEncoder" | "vae" | "unet", number>>;
+  /**
+   * Replicas per model service (default 1). Replica i listens on the service's port + i when a
+   * port is given, else on a free port; the gateway gets the comma-separated list.
+   */
+  readonly replicas?: Partial<Record<ModelServiceName, number>>;
+  /** The last N replicas of a service are in the gateway's list but not started (startReplica). */
+  readonly unstarted?: Partial<Record<ModelServiceName, number>>;
+  /** Every process gets a free Prometheus port (Replica.metricsPort, RunningSystem.gatewayMetricsPort). */
+  readonly metrics?: boolean;
   /** Extra environment for every service (settings such as EMUEDIT_MAX_STEPS). */
   readonly env?: Record<string, string>;
   readonly onLine?: (service: string, line: string) => void;
@@ -63,11 +74,18 @@ export interface RunningSystem {
   readonly natsStartedHere: boolean;
   /** The nats-server this launcher started (fault tests kill and restart it), or null. */
   readonly natsServer: NatsServerHandle | null;
-  readonly addresses: Record<Exclude<ServiceName, "gateway">, string>;
+  /** What the gateway was given: each model service's address (a list when it has several replicas). */
+  readonly addresses: Record<ModelServiceName, string>;
+  /** The first replica of each model service (once started), and the gateway. */
   readonly processes: Record<ServiceName, ServiceProcess>;
-  /** Kills one service (fault injection); restart() brings it back on the same port. */
+  readonly replicas: Record<ModelServiceName, readonly Replica[]>;
+  /** The gateway's Prometheus port with `metrics`, else 0. */
+  readonly gatewayMetricsPort: number;
+  /** Kills one service (its first replica; fault injection); restart() brings it back on the same port. */
   kill(name: ServiceName, sig?: NodeJS.Signals): Promise<void>;
   restart(name: ServiceName): Promise<void>;
+  /** Starts (or, once it has exited, starts again) replica `index` of a model service; resolves once it is SERVING. */
+  startReplica(name: ModelServiceName, index: number): Promise<void>;
   /**
    * Stops in dependency order: the gateway first (it drains, finishing edits in flight, while
    * the model services still answer), then the three model services, then our own nats-server.
@@ -75,6 +93,16 @@ export interface RunningSystem {
    * this launcher started it.
    */
   stop(): Promise<Partial<Record<ServiceName | "nats", number | string>>>;
+}
+
+export interface Replica {
+  readonly index: number;
+  /** host:port of its gRPC server. */
+  readonly address: string;
+  /** Its Prometheus port, 0 when none. */
+  readonly metricsPort: number;
+  /** null until started (unstarted replicas). */
+  readonly process: ServiceProcess | null;
 }
 
 /** How long a service may take to drain after SIGTERM before it is killed. */
@@ -106,19 +134,30 @@ export async function launchSystem(opts: LaunchOptions = {}): Promise<RunningSys
   }
 
   // 2. Ports and addresses.
-  const port = async (p: number | undefined) => (p ? p : await freePort());
-  const ports = {
-    http: await port(opts.ports?.http),
-    grpc: await port(opts.ports?.grpc),
-    textEncoder: await port(opts.ports?.textEncoder),
-    vae: await port(opts.ports?.vae),
-    unet: await port(opts.ports?.unet),
+  // The kernel may hand the same free port out twice once it is closed again: each is taken once.
+  const taken = new Set<number>();
+  const freshPort = async (): Promise<number> => {
+    for (;;) {
+      const p = await freePort();
+      if (!taken.has(p)) return taken.add(p), p;
+    }
   };
-  const addresses = {
-    "text-encoder": `${host}:${ports.textEncoder}`,
-    vae: `${host}:${ports.vae}`,
-    unet: `${host}:${ports.unet}`,
-  };
+  const port = async (p: number | undefined) => (p ? p : await freshPort());
+  const metricsPort = async (base: string | undefined, i: number) => (opts.metrics ? await freshPort() : base && Number(base) > 0 ? Number(base) + i : 0);
+  const given = { "text-encoder": opts.ports?.textEncoder, vae: opts.ports?.vae, unet: opts.ports?.unet };
+  const ports = { http: await port(opts.ports?.http), grpc: await port(opts.ports?.grpc) };
+  const gatewayMetricsPort = opts.metrics ? await freshPort() : 0;
+  const replicas = {} as Record<ModelServiceName, { index: number; address: string; metricsPort: number; process: ServiceProcess | null }[]>;
+  for (const name of MODEL_SERVICES) {
+    const count = Math.max(1, opts.replicas?.[name] ?? 1);
+    const metricsBase = opts.env?.[`${ENV_PREFIX[name]}_METRICS_PORT`] ?? process.env[`${ENV_PREFIX[name]}_METRICS_PORT`];
+    replicas[name] = [];
+    for (let i = 0; i < count; i++) {
+      const p = given[name] ? given[name] + i : await freshPort();
+      replicas[name].push({ index: i, address: `${host}:${p}`, metricsPort: await metricsPort(metricsBase, i), process: null });
+    }
+  }
+  const addresses = Object.fromEntries(MODEL_SERVICES.map((n) => [n, replicas[n].map((r) => r.address).join(",")])) as Record<ModelServiceName, string>;
   const env: NodeJS.ProcessEnv = {
     // No load balancer to move away from: the gateway is stopped before the services it calls.
     EMUEDIT_SHUTDOWN_DELAY_MS: "0",
@@ -126,11 +165,8 @@ export async function launchSystem(opts: LaunchOptions = {}): Promise<RunningSys
     ...(opts.modelDir ? { EMUEDIT_MODEL_DIR: opts.modelDir } : {}),
     NATS_URL: natsUrl,
     EMUEDIT_TEXT_ENCODER_HOST: host,
-    EMUEDIT_TEXT_ENCODER_PORT: String(ports.textEncoder),
     EMUEDIT_VAE_HOST: host,
-    EMUEDIT_VAE_PORT: String(ports.vae),
     EMUEDIT_UNET_HOST: host,
-    EMUEDIT_UNET_PORT: String(ports.unet),
     EMUEDIT_GATEWAY_HOST: host,
     EMUEDIT_GATEWAY_HTTP_PORT: String(ports.http),
     EMUEDIT_GATEWAY_GRPC_HOST: host,
@@ -139,15 +175,38 @@ export async function launchSystem(opts: LaunchOptions = {}): Promise<RunningSys
     EMUEDIT_VAE_ADDRESS: addresses.vae,
     EMUEDIT_UNET_ADDRESS: addresses.unet,
     ...opts.env,
+    ...(opts.metrics ? { EMUEDIT_GATEWAY_METRICS_PORT: String(gatewayMetricsPort) } : {}),
   };
 
   // 3. Services.
   const entryOf = opts.serviceEntry ?? ((name: ServiceName): ServiceEntry => ({ cwd: REPO_ROOT, entry: path.join("services", name, "src", "main.ts") }));
-  const start = (name: ServiceName) => {
+  const spawn = (label: string, name: ServiceName, extraEnv: NodeJS.ProcessEnv = {}) => {
     const { cwd, entry, nodeArgs } = entryOf(name);
-    return spawnService(name, entry, { cwd, env, onLine, detached: opts.detached ?? false, ...(nodeArgs ? { nodeArgs } : {}) });
+    return spawnService(label, entry, { cwd, env: { ...env, ...extraEnv }, onLine, detached: opts.detached ?? false, ...(nodeArgs ? { nodeArgs } : {}) });
   };
-  const processes = Object.fromEntries(SERVICE_NAMES.map((n) => [n, start(n)])) as Record<ServiceName, ServiceProcess>;
+  const startModel = (name: ModelServiceName, i: number) => {
+    const r = replicas[name][i]!;
+    r.process = spawn(i === 0 ? name : `${name}#${i + 1}`, name, {
+      [`${ENV_PREFIX[name]}_PORT`]: r.address.slice(r.address.lastIndexOf(":") + 1),
+      [`${ENV_PREFIX[name]}_METRICS_PORT`]: String(r.metricsPort),
+    });
+    return r.process;
+  };
+  const startsNow = (name: ModelServiceName, i: number) => i < replicas[name].length - (opts.unstarted?.[name] ?? 0);
+  for (const name of MODEL_SERVICES) replicas[name].forEach((_, i) => startsNow(name, i) && startModel(name, i));
+  const gateway = spawn("gateway", "gateway");
+  const processes = {
+    get "text-encoder"() {
+      return replicas["text-encoder"][0]!.process!;
+    },
+    get vae() {
+      return replicas.vae[0]!.process!;
+    },
+    get unet() {
+      return replicas.unet[0]!.process!;
+    },
+    gateway,
+  } as Record<ServiceName, ServiceProcess>;
   const httpUrl = `http://${host}:${ports.http}`;
 
   const system: RunningSystem = {
@@ -158,6 +217,8 @@ export async function launchSystem(opts: LaunchOptions = {}): Promise<RunningSys
     natsServer: nats,
     addresses,
     processes,
+    replicas,
+    gatewayMetricsPort,
     async kill(name, sig = "SIGKILL") {
       processes[name].signal(sig);
       await processes[name].exited;
@@ -165,45 +226,62 @@ export async function launchSystem(opts: LaunchOptions = {}): Promise<RunningSys
     async restart(name) {
       processes[name].signal("SIGTERM");
       await processes[name].exited;
-      processes[name] = start(name);
-      await waitReady(name, processes[name]);
+      if (name === "gateway") {
+        processes.gateway = spawn("gateway", "gateway");
+        await waitReady(processes.gateway, null);
+      } else {
+        await system.startReplica(name, 0);
+      }
+    },
+    async startReplica(name, index) {
+      const r = replicas[name][index];
+      if (!r) throw new Error(`${name} has no replica ${index} (it has ${replicas[name].length})`);
+      await waitReady(startModel(name, index), r.address);
     },
     async stop() {
       const codes: Partial<Record<ServiceName | "nats", number | string>> = {};
-      for (const group of STOP_ORDER) {
-        await Promise.all(
-          group.map(async (name) => {
-            const proc = processes[name];
-            proc.signal("SIGTERM");
-            const timer = setTimeout(() => proc.signal("SIGKILL"), STOP_TIMEOUT_MS);
-            codes[name] = await proc.exited;
-            clearTimeout(timer);
-          }),
-        );
-      }
+      const stopOne = async (proc: ServiceProcess) => {
+        proc.signal("SIGTERM");
+        const timer = setTimeout(() => proc.signal("SIGKILL"), STOP_TIMEOUT_MS);
+        const code = await proc.exited;
+        clearTimeout(timer);
+        return code;
+      };
+      codes.gateway = await stopOne(processes.gateway);
+      await Promise.all(
+        MODEL_SERVICES.map(async (name) => {
+          const results = await Promise.all(replicas[name].flatMap((r) => (r.process ? [stopOne(r.process)] : [])));
+          // The service's code: the first nonzero one among its replicas (a replica killed on purpose included).
+          if (results.length > 0) codes[name] = results.find((c) => c !== 0) ?? 0;
+        }),
+      );
       const natsCode = await nats?.stop();
       if (natsCode !== undefined && natsCode !== null) codes.nats = natsCode;
       return codes;
     },
   };
 
-  async function waitReady(name: ServiceName, proc: ServiceProcess): Promise<void> {
+  /** `address`: a model service's, checked with grpc.health.v1; null: the gateway's /readyz. */
+  async function waitReady(proc: ServiceProcess, address: string | null): Promise<void> {
     const check =
-      name === "gateway"
+      address === null
         ? () => fetch(`${httpUrl}/readyz`).then((r) => r.status === 200, () => false)
-        : () => checkHealth(addresses[name], "", 1000).then((s) => s === "SERVING", () => false);
+        : () => checkHealth(address, "", 1000).then((s) => s === "SERVING", () => false);
     const died = proc.exited.then((code) => {
-      throw new Error(`${name} exited (${code}) during start-up:\n${proc.recentLines.slice(-20).join("\n")}`);
+      throw new Error(`${proc.name} exited (${code}) during start-up:\n${proc.recentLines.slice(-20).join("\n")}`);
     });
-    const ready = waitFor(check, { timeoutMs: readyTimeoutMs, intervalMs: 200, description: `${name} ready` }).catch((err: unknown) => {
-      throw new Error(`${name} not ready after ${readyTimeoutMs} ms:\n${proc.recentLines.slice(-20).join("\n")}`, { cause: err });
+    const ready = waitFor(check, { timeoutMs: readyTimeoutMs, intervalMs: 200, description: `${proc.name} ready` }).catch((err: unknown) => {
+      throw new Error(`${proc.name} not ready after ${readyTimeoutMs} ms:\n${proc.recentLines.slice(-20).join("\n")}`, { cause: err });
     });
     await Promise.race([ready, died]);
     died.catch(() => undefined); // a later exit is the caller's business, not an unhandled rejection
   }
 
   try {
-    await Promise.all(SERVICE_NAMES.map((n) => waitReady(n, processes[n])));
+    await Promise.all([
+      ...MODEL_SERVICES.flatMap((n) => replicas[n].flatMap((r) => (r.process ? [waitReady(r.process, r.address)] : []))),
+      waitReady(gateway, null),
+    ]);
   } catch (err) {
     await system.stop();
     throw err;

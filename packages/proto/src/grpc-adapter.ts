@@ -14,6 +14,7 @@ import {
 } from "@bufbuild/protobuf";
 import {
   Client as GrpcClient,
+  connectivityState,
   credentials as grpcCredentials,
   Metadata,
   type ChannelCredentials,
@@ -68,6 +69,8 @@ export type Client<S extends DescService> = {
   close(): void;
   /** Resolves once the channel is connected; rejects with UNAVAILABLE after deadlineMs. */
   waitForReady(deadlineMs: number): Promise<void>;
+  /** Whether the channel holds a connection now (for round_robin: at least one replica); an idle channel starts connecting. */
+  isReady(): boolean;
 };
 
 export interface ClientOptions {
@@ -222,7 +225,7 @@ function checkDeadline(deadlineMs: number): number {
 
 const abortedBeforeStart = () => new GrpcError(GrpcStatus.CANCELLED, "call aborted before it started");
 
-/** A typed client for `service` at `address` ("host:port"). */
+/** A typed client for `service` at `address` ("host:port", or any grpc-js target such as replicaTarget()'s). */
 export function createClient<S extends DescService>(service: S, address: string, options: ClientOptions = {}): Client<S> {
   const client = new GrpcClient(
     address,
@@ -231,6 +234,7 @@ export function createClient<S extends DescService>(service: S, address: string,
   );
   const methods: Record<string, unknown> = {
     close: () => client.close(),
+    isReady: () => client.getChannel().getConnectivityState(true) === connectivityState.READY,
     waitForReady: (deadlineMs: number) =>
       new Promise<void>((resolve, reject) => {
         client.waitForReady(checkDeadline(deadlineMs), (err) => {

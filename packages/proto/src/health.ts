@@ -16,6 +16,8 @@ export interface HealthService {
   setStatus(service: string, status: HealthStatus): void;
   /** Every service NOT_SERVING from now on (call when draining before exit). */
   shutdown(): void;
+  /** A service's status now ("" is the whole server). */
+  status(service: string): HealthCheckStatus;
 }
 
 interface Watcher {
@@ -82,6 +84,7 @@ export function createHealthService(initial: Record<string, HealthStatus> = { ""
       shutDown = true;
       for (const service of statuses.keys()) update(service, ServingStatus.NOT_SERVING);
     },
+    status: (service) => ServingStatus[current(service)] as HealthCheckStatus,
   };
 }
 

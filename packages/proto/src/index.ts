@@ -88,4 +88,6 @@ export {
 } from "./grpc-options.js";
 export type { GrpcLimits } from "./grpc-options.js";
 export { createHealthService, checkHealth } from "./health.js";
+export { parseReplicaAddress, replicaTarget, resolveReplicas, RESOLVE_INTERVAL_OPTION } from "./replica-target.js";
+export type { HostPort, ReplicaAddress } from "./replica-target.js";
 export type { HealthService, HealthStatus, HealthCheckStatus } from "./health.js";

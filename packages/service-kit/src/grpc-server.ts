@@ -1,9 +1,12 @@
 // A gRPC server with grpc.health.v1, deliberate message-size limits and graceful shutdown:
 // report NOT_SERVING, keep answering a short while (clients move away), stop accepting, let
-// in-flight calls finish (bounded), then close.
+// in-flight calls finish (bounded), then close. Its readiness is also a metric
+// (emuedit_service_ready: summed by service, the ready replicas an autoscaler sees), and every
+// call it receives is counted by method (which replica got the work).
 import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
 import { addService, createHealthService, grpcChannelOptions, Health, type HealthService } from "@emuedit/proto";
+import { counter, MetricName, observableGauge } from "@emuedit/telemetry";
 import type { Logger } from "./log.js";
 
 export interface GrpcServerOptions {
@@ -36,10 +39,36 @@ export interface GrpcServerHandle {
   shutdown(drain: DrainOptions): Promise<void>;
 }
 
+const calls = counter(MetricName.GrpcServerCalls, { description: "gRPC calls received, by method" });
+
+/**
+ * Counts each call as it starts (health checks included: the method says which) by wrapping the
+ * handlers this server registers. Not a grpc-js server interceptor: with one, the OpenTelemetry
+ * grpc instrumentation loses the server spans of streaming calls (the gateway's EditStream).
+ */
+function countCalls(server: grpc.Server): void {
+  const addService = server.addService.bind(server);
+  server.addService = (definition, implementation) => {
+    const counted: grpc.UntypedServiceImplementation = {};
+    for (const [name, handler] of Object.entries(implementation)) {
+      const method = definition[name]?.path ?? name;
+      counted[name] = ((...args: unknown[]) => {
+        calls.add(1, { method });
+        return (handler as (...a: unknown[]) => unknown)(...args);
+      }) as grpc.UntypedHandleCall;
+    }
+    addService(definition, counted);
+  };
+}
+
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServerHandle> {
   const server = new grpc.Server(grpcChannelOptions({ maxMessageBytes: opts.maxMessageBytes }));
+  countCalls(server);
   // Not serving until the caller says the model is loaded and warmed up.
   const health = createHealthService({ "": "NOT_SERVING" });
+  observableGauge(MetricName.ServiceReady, { description: "1 while the service reports SERVING, 0 while loading or draining" }, () => [
+    [health.status("") === "SERVING" ? 1 : 0, { service: opts.name }],
+  ]);
   addService(server, Health, health.impl);
   opts.register(server);
 

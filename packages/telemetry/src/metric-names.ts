@@ -5,8 +5,16 @@
 export const MetricName = {
   /** Histogram, ms, attribute `stage` (decode, resize, text_encode, vae_encode, denoise, vae_decode, encode). Gateway. */
   StageDurationMs: "emuedit_stage_duration_ms",
-  /** Gauge, attribute `stage` (text-encoder, vae, unet): calls in flight or waiting per stage, seen from the gateway. */
-  QueueDepth: "emuedit_queue_depth",
+  /** Gauge, attribute `stage` (text-encoder, vae, unet): calls sent to the stage and not yet answered, seen from the gateway. */
+  StageInFlightEdits: "emuedit_stage_in_flight_edits",
+  /** Gauge, attribute `stage`: edits the gateway holds because the stage has no ready replica (scale from zero reads it). */
+  StageWaitingEdits: "emuedit_stage_waiting_edits",
+  /** Histogram, ms, attribute `stage`: how long an edit waited for a ready replica of the stage (only edits that waited). */
+  ColdStartWaitMs: "emuedit_cold_start_wait_ms",
+  /** Gauge, attribute `service`: 1 while a service process reports SERVING, 0 while loading or draining (sum = ready replicas). */
+  ServiceReady: "emuedit_service_ready",
+  /** Counter, attribute `method` (the gRPC path) -> emuedit_grpc_server_calls_total: calls a service process received. */
+  GrpcServerCalls: "emuedit_grpc_server_calls",
   /** Gauge, attribute `model` (unet, vae_encoder, ...): inference calls waiting for a worker in a model service (KEDA scales on it). */
   ModelQueueDepth: "emuedit_model_queue_depth",
   /** Gauge, attribute `model`: inference calls running in a model service's workers. */

@@ -20,7 +20,7 @@ import {
 // Created before startTelemetry, as module-level instruments in services are.
 const stages = stageHistogram();
 const hits = counter(MetricName.TaskCacheHits, { description: "Task cache hits" });
-const queueDepth = gauge(MetricName.QueueDepth, { description: "Requests waiting per stage" });
+const inFlight = gauge(MetricName.StageInFlightEdits, { description: "Calls in flight per stage" });
 const batchSize = batchSizeHistogram();
 
 describe("metrics", () => {
@@ -37,7 +37,7 @@ describe("metrics", () => {
     stages.record("denoise", 40);
     hits.add();
     hits.add(2);
-    queueDepth.set(7, { stage: "unet" });
+    inFlight.set(7, { stage: "unet" });
     batchSize.record(3);
     assert.equal(telemetry.metricsUrl, `http://127.0.0.1:${port}/metrics`);
     const res = await fetch(`http://127.0.0.1:${port}/metrics`);
@@ -46,7 +46,7 @@ describe("metrics", () => {
     assert.match(body, /^emuedit_stage_duration_ms_bucket\{stage="vae_encode",le="25"\} 1$/m);
     assert.match(body, /^emuedit_stage_duration_ms_count\{stage="denoise"\} 1$/m);
     assert.match(body, /^emuedit_task_cache_hits_total 3$/m);
-    assert.match(body, /^emuedit_queue_depth\{stage="unet"\} 7$/m);
+    assert.match(body, /^emuedit_stage_in_flight_edits\{stage="unet"\} 7$/m);
     assert.match(body, /^emuedit_batch_size_sum 3$/m);
     assert.match(body, /service_name="metrics-test"/);
   });

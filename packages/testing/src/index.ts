@@ -24,3 +24,5 @@ export type {
   WaitForOptions,
 } from "@emuedit/launcher";
 export { RESPONSE_AFTER_RESET_MS, resetOrFail } from "./early-response.js";
+export { startDnsServer } from "./dns-server.js";
+export type { DnsServer } from "./dns-server.js";

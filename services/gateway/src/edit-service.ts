@@ -24,6 +24,8 @@ export interface EditResult {
   readonly task: ResolvedTask | null;
   readonly seed: number;
   readonly timings: readonly StageTiming[];
+  /** Waits for a ready replica (scale from zero), as `cold_start_<stage>` entries; usually none. */
+  readonly coldStarts: readonly StageTiming[];
 }
 
 export interface Progress {
@@ -86,6 +88,9 @@ export function createEditService(deps: EditServiceDeps): EditService {
     const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(spec.timeoutMs)]);
     const { id } = opts.record;
     const timings: StageTiming[] = [];
+    // One entry per stage: the vae's two calls may both wait, they sum.
+    const waited = new Map<string, number>();
+    const onColdStart = (stage: string, durationMs: number) => waited.set(stage, (waited.get(stage) ?? 0) + durationMs);
     const timed = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
       const start = performance.now();
       try {
@@ -114,7 +119,7 @@ export function createEditService(deps: EditServiceDeps): EditService {
     let out;
     try {
       out = await runEdit(
-        { backends: deps.downstream.backends(deadlineAt, deps.previewEvery, opts.resumeFromCheckpoint ?? false), tasks: deps.tasks, uncond: deps.uncond, minTaskConfidence: deps.minTaskConfidence },
+        { backends: deps.downstream.backends({ deadlineAt, previewEvery: deps.previewEvery, onColdStart, resumeFromCheckpoint: opts.resumeFromCheckpoint ?? false }), tasks: deps.tasks, uncond: deps.uncond, minTaskConfidence: deps.minTaskConfidence },
         {
           editId: id,
           image: working,
@@ -149,6 +154,7 @@ export function createEditService(deps: EditServiceDeps): EditService {
       task: out.task,
       seed: spec.sampling.seed,
       timings,
+      coldStarts: [...waited].map(([stage, durationMs]) => ({ stage: `cold_start_${stage}`, durationMs })),
     };
   }
 

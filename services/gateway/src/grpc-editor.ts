@@ -145,6 +145,6 @@ function toResponse(r: EditResult) {
     taskPredicted: r.task?.predicted ?? false,
     taskConfidence: r.task?.confidence ?? 0,
     seed: r.seed,
-    timings: r.timings.map((t) => ({ stage: t.stage, durationMs: t.durationMs })),
+    timings: [...r.coldStarts, ...r.timings].map((t) => ({ stage: t.stage, durationMs: t.durationMs })),
   };
 }

@@ -31,7 +31,7 @@ export interface HttpDeps {
   readonly maxBodyBytes: number;
   /** Retry-After for a retryable failure that names none. */
   readonly retryAfterS: number;
-  readonly ready: () => Promise<{ ready: boolean; status: string; checks: Record<string, string> }>;
+  readonly ready: () => Promise<{ ready: boolean; status: string; checks: Record<string, string>; replicas: Record<string, { serving: number; total: number }> }>;
   readonly log: Logger;
   readonly admission: EditAdmission;
   readonly openai: OpenAiOptions;
@@ -66,7 +66,7 @@ const ROUTES: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
   "/readyz": {
     GET: async (deps, _req, res) => {
       const r = await deps.ready();
-      sendJson(res, r.ready ? 200 : 503, { status: r.status, checks: r.checks });
+      sendJson(res, r.ready ? 200 : 503, { status: r.status, checks: r.checks, replicas: r.replicas });
     },
   },
 };
@@ -188,7 +188,7 @@ function editHeaders(r: EditResult): Record<string, string> {
   const h: Record<string, string> = {
     "x-edit-id": r.id,
     "x-emuedit-seed": String(r.seed),
-    "server-timing": r.timings.map((t) => `${t.stage};dur=${t.durationMs.toFixed(1)}`).join(", "),
+    "server-timing": [...r.coldStarts, ...r.timings].map((t) => `${t.stage};dur=${t.durationMs.toFixed(1)}`).join(", "),
   };
   if (r.task) {
     h["x-emuedit-task"] = r.task.task.name;
@@ -208,7 +208,7 @@ function editJson(r: EditResult) {
     width: r.width,
     height: r.height,
     image: r.image.toString("base64"),
-    timings: Object.fromEntries(r.timings.map((t) => [t.stage, Number(t.durationMs.toFixed(2))])),
+    timings: Object.fromEntries([...r.coldStarts, ...r.timings].map((t) => [t.stage, Number(t.durationMs.toFixed(2))])),
   };
 }
 

@@ -49,15 +49,19 @@ const api = await startApiEdge(nc, settings, pkg.name, log);
 const side = Math.max(pkg.resolution, settings.maxWorkingSidePx);
 const decodeBytes = side * side * 3 + pkg.unet.latentChannels * (side / pkg.vaeScaleFactor) ** 2 * 4;
 const downstream = createDownstream(
-  { textEncoder: settings.textEncoderAddress, vae: settings.vaeAddress, unet: settings.unetAddress },
+  { "text-encoder": settings.textEncoderAddress, vae: settings.vaeAddress, unet: settings.unetAddress },
   {
     maxMessageBytes: messageLimitBytes(Math.max(decodeBytes, 3 * pkg.textEncoder.sequenceLength * pkg.textEncoder.hiddenDim * 4)),
     retryAfterS: settings.retryAfterS,
     decoderTakesSource: pkg.vaeDecoder.takesSource,
+    coldStartWaitMs: settings.coldStartWaitMs,
+    resolveIntervalMs: settings.resolveIntervalMs,
   },
 );
 // The empty prompt's encode has its own deadline: no edit's client owns it.
-const uncond = createUncondCache((texts, signal) => downstream.backends(Date.now() + settings.defaultTimeoutMs, 1).encodeText(texts, signal));
+const uncond = createUncondCache((texts, signal) =>
+  downstream.backends({ deadlineAt: Date.now() + settings.defaultTimeoutMs, previewEvery: 1 }).encodeText(texts, signal),
+);
 const edits = createEditService({
   pkg,
   downstream,
@@ -117,7 +121,7 @@ const sessions = createSessionService(
 const routes = [
   sessionRoutes(sessions, { defaults: pkg.defaults, limits: settings, maxBodyBytes: settings.maxBodyBytes }),
   taskPredictionRoutes({
-    backends: (deadlineAt) => downstream.backends(deadlineAt, 1),
+    backends: (deadlineAt) => downstream.backends({ deadlineAt, previewEvery: 1 }),
     tasks,
     minTaskConfidence: settings.minTaskConfidence,
     maxInstructionChars: settings.maxInstructionChars,
@@ -127,11 +131,17 @@ const routes = [
 ];
 
 let draining = false;
+// Ready when every stage has a SERVING replica. With a cold-start wait, a stage without one does
+// not count: edits wait for it, and a gateway taken out of its Service would never receive the
+// edits that scale the stage up from zero.
 const ready = async () => {
-  const [services, natsOk] = await Promise.all([downstream.ready(settings.readyCheckMs), natsReady(nc, { timeoutMs: settings.readyCheckMs })]);
-  const checks = { ...services, nats: natsOk ? "CONNECTED" : "DISCONNECTED", ...(draining ? { gateway: "DRAINING" } : {}) };
-  const isReady = !draining && natsOk && Object.values(services).every((s) => s === "SERVING");
-  return { ready: isReady, status: draining ? "draining" : isReady ? "ready" : "not_ready", checks };
+  const [stages, natsOk] = await Promise.all([downstream.ready(settings.readyCheckMs), natsReady(nc, { timeoutMs: settings.readyCheckMs })]);
+  const stageChecks = Object.fromEntries(Object.entries(stages).map(([stage, h]) => [stage, h.status]));
+  const checks = { ...stageChecks, nats: natsOk ? "CONNECTED" : "DISCONNECTED", ...(draining ? { gateway: "DRAINING" } : {}) };
+  const stagesOk = settings.coldStartWaitMs > 0 || Object.values(stages).every((h) => h.status === "SERVING");
+  const isReady = !draining && natsOk && stagesOk;
+  const replicas = Object.fromEntries(Object.entries(stages).map(([stage, h]) => [stage, { serving: h.serving, total: h.replicas }]));
+  return { ready: isReady, status: draining ? "draining" : isReady ? "ready" : "not_ready", checks, replicas };
 };
 
 const http = createHttpServer({ edits, tasks, defaults, limits, maxBodyBytes: settings.maxBodyBytes, retryAfterS: settings.retryAfterS, ready, log, jobs, routes, ...api });

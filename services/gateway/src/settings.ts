@@ -1,8 +1,28 @@
 import { DEFAULT_EDIT_LIMITS } from "@emuedit/edit-contract";
+import { parseReplicaAddress } from "@emuedit/proto";
 import { apiSettings } from "./api-settings.js";
 import { jobSettings } from "./jobs/job-settings.js";
-import { boolSetting, DEFAULT_MODEL_DIR, floatSetting, intSetting, natsConnectionSettings, processSettings, samplingLimitSettings, stringSetting } from "@emuedit/service-kit";
+import { boolSetting, DEFAULT_MODEL_DIR, floatSetting, intSetting, natsConnectionSettings, processSettings, samplingLimitSettings, stringSetting, type SettingSpec } from "@emuedit/service-kit";
 import { sessionSettings } from "./sessions/session-settings.js";
+
+const REPLICA_FORMS = "host:port, a list h1:p1,h2:p2, or dns:///name:port (every address of the name; a headless Service)";
+
+/** A stage's replicas (downstream.ts spreads calls over them); a malformed address fails start-up. */
+function replicaAddressSetting(env: string, def: string, stage: string): SettingSpec<string> {
+  return {
+    env,
+    default: def,
+    doc: `${stage} replicas: ${REPLICA_FORMS}`,
+    parse(raw) {
+      try {
+        parseReplicaAddress(raw);
+        return raw.trim();
+      } catch (err) {
+        return { error: `${err instanceof Error ? err.message : String(err)}; expected ${REPLICA_FORMS}` };
+      }
+    },
+  };
+}
 
 export const gatewaySettings = {
   modelDir: stringSetting("EMUEDIT_MODEL_DIR", DEFAULT_MODEL_DIR, "model package (the gateway reads its metadata and task table, never its weights)"),
@@ -10,14 +30,26 @@ export const gatewaySettings = {
   httpPort: intSetting("EMUEDIT_GATEWAY_HTTP_PORT", 8080, "HTTP port", { min: 0, max: 65535 }),
   grpcHost: stringSetting("EMUEDIT_GATEWAY_GRPC_HOST", "127.0.0.1", "gRPC (EditorService) bind address"),
   grpcPort: intSetting("EMUEDIT_GATEWAY_GRPC_PORT", 50051, "gRPC (EditorService) port", { min: 0, max: 65535 }),
-  textEncoderAddress: stringSetting("EMUEDIT_TEXT_ENCODER_ADDRESS", "127.0.0.1:50061", "text-encoder service host:port"),
-  vaeAddress: stringSetting("EMUEDIT_VAE_ADDRESS", "127.0.0.1:50062", "vae service host:port"),
-  unetAddress: stringSetting("EMUEDIT_UNET_ADDRESS", "127.0.0.1:50063", "unet service host:port"),
+  textEncoderAddress: replicaAddressSetting("EMUEDIT_TEXT_ENCODER_ADDRESS", "127.0.0.1:50061", "text-encoder"),
+  vaeAddress: replicaAddressSetting("EMUEDIT_VAE_ADDRESS", "127.0.0.1:50062", "vae"),
+  unetAddress: replicaAddressSetting("EMUEDIT_UNET_ADDRESS", "127.0.0.1:50063", "unet"),
+  resolveIntervalMs: intSetting(
+    "EMUEDIT_RESOLVE_INTERVAL_MS",
+    5000,
+    "how often each replica address is looked up again, so a replica added later (a new DNS record) gets work without a gateway restart",
+    { min: 100, max: 3600000 },
+  ),
+  coldStartWaitMs: intSetting(
+    "EMUEDIT_COLD_START_WAIT_MS",
+    0,
+    "how long an edit waits for a stage with no ready replica (scale from zero) before 503, never past its deadline; 0 = 503 after at most one reconnect backoff (1 s). Above 0, /readyz no longer fails for a stage without replicas",
+    { min: 0, max: 3600000 },
+  ),
   ...natsConnectionSettings("task registry, latent previews"),
   natsReplicas: intSetting(
     "EMUEDIT_NATS_REPLICAS",
     1,
-    "copies of each key-value bucket (task registry, jobs) in the NATS cluster: 1 on a single server, 3 in a 3-node cluster; an existing bucket is scaled to it",
+    "copies of every key-value bucket and object store the gateway opens (task registry, jobs, sessions, API keys, quotas, idempotency, image results) in the NATS cluster: 1 on a single server, 3 in a 3-node cluster; an existing bucket is scaled to it",
     { min: 1, max: 5 },
   ),
   maxBodyBytes: intSetting(
