@@ -17,7 +17,7 @@
 // and OpenTelemetry instruments @grpc/grpc-js by hooking its require(), which a copy inlined in
 // main.mjs would escape. Run it with `node main.mjs` in out-dir (EMUEDIT_MODEL_DIR names the model).
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -74,6 +74,9 @@ const result = await build({
   logLevel: "warning",
   plugins: [externalNpm],
 });
+
+// The gateway serves the web editor's files (services/gateway/web) from web/ beside main.mjs.
+if (service === "gateway") cpSync(path.join(ROOT, "services", "gateway", "web"), path.join(out, "web"), { recursive: true });
 
 // 2. The npm packages it imports, each at the one version the workspace resolved.
 const dependencies = {};

@@ -87,6 +87,13 @@ describe("bundles", () => {
     assert.equal(res.status, 200, body.toString("utf8", 0, 500));
     assert.equal(res.headers.get("content-type"), "image/png");
     assert.deepEqual([...body.subarray(1, 4)].map((c) => String.fromCharCode(c)).join(""), "PNG");
+    // The web editor's files travel in the gateway's bundle (web/ beside main.mjs).
+    const page = await fetch(`${sys.httpUrl}/`);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    const script = html.match(/src="(\/web\/[^"]+\.js)"/)?.[1];
+    assert.ok(script, "the page names its script");
+    assert.equal((await fetch(`${sys.httpUrl}${script}`)).status, 200, `${script} from the bundle`);
   });
 
   const kubectl = currentKubectl();

@@ -5,13 +5,18 @@
 // they are immutable (cached for a year) and a new release is a new URL; the page itself (/)
 // is revalidated on each load (ETag) and names the current version.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PathHandler, PathRoutes } from "../http-reply.js";
 
-export const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../web");
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/**
+ * The page's folder: services/gateway/web in the repository; in a production bundle, `web/`
+ * beside main.mjs (scripts/bundle.mjs copies it there, where this module's code then lives).
+ */
+export const WEB_DIR = [path.join(HERE, "web"), path.resolve(HERE, "../../web")].find((dir) => existsSync(path.join(dir, "index.html"))) ?? path.resolve(HERE, "../../web");
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",
