@@ -21,8 +21,13 @@ export interface ObservedSystem {
   readonly prometheus: LocalPrometheus;
   /** host:port of each service's /metrics. */
   readonly metricsTargets: Record<Service, string>;
+  /** HTTP status of the edit that woke the unet from zero (scale from zero; 200 expected). */
+  readonly coldStartStatus: number;
   stop(): Promise<void>;
 }
+
+/** How long the first edit waits for a unet before one starts (a few 1 s scrapes see it waiting). */
+const COLD_START_AFTER_MS = 3000;
 
 export interface ObservedSystemOptions {
   readonly env?: Record<string, string>;
@@ -42,24 +47,33 @@ export async function startObservedSystem(opts: ObservedSystemOptions = {}): Pro
     metricsTargets[service] = `127.0.0.1:${port}`;
     env[METRICS_PORT_ENV[service]] = String(port);
   }
+  // The unet starts at zero replicas: the first edit waits for it (the cold-start panels).
   const sys = await launchSystem({
     modelDir: path.join(REPO_ROOT, "models", "fixture-tiny"),
     privateNats: true,
-    env,
+    unstarted: { unet: 1 },
+    env: { EMUEDIT_COLD_START_WAIT_MS: "120000", ...env },
     onLine: opts.onLine ?? (() => undefined),
   });
   let started: LocalPrometheus | undefined;
+  let coldStartStatus = 0;
   try {
     started = await startLocalPrometheus(metricsTargets);
-    // Prometheus applies discovered targets at most every 5 s: wait for the first scrape of each.
+    // Prometheus applies discovered targets at most every 5 s: wait for the first scrape of each
+    // (the unet's once it has started).
     const api = started.api;
-    await waitFor(
-      async () => {
-        const targets = await api.targets();
-        return targets.length === SERVICES.length && targets.every((t) => t.health === "up");
-      },
-      { timeoutMs: 60_000, intervalMs: 500, description: "every service scraped once" },
-    );
+    const scraped = (services: number) => async () => {
+      const targets = await api.targets();
+      return targets.length === SERVICES.length && targets.filter((t) => t.health === "up").length >= services;
+    };
+    await waitFor(scraped(SERVICES.length - 1), { timeoutMs: 60_000, intervalMs: 500, description: "every running service scraped once" });
+    const image = await readFile(path.join(REPO_ROOT, "examples", "red-circle.png"));
+    const cold = postEdit(sys.httpUrl, image, { instruction: "wake the unet", task: "global", steps: "4", seed: "7", timeout_ms: "120000" });
+    // Long enough for a few scrapes of the waiting edit, then a unet replica comes up.
+    await new Promise((r) => setTimeout(r, COLD_START_AFTER_MS));
+    await sys.startReplica("unet", 0);
+    coldStartStatus = await cold;
+    await waitFor(scraped(SERVICES.length), { timeoutMs: 60_000, intervalMs: 500, description: "every service scraped once" });
   } catch (err) {
     await started?.stop();
     await sys.stop();
@@ -70,6 +84,7 @@ export async function startObservedSystem(opts: ObservedSystemOptions = {}): Pro
     sys,
     prometheus,
     metricsTargets,
+    coldStartStatus,
     async stop() {
       await prometheus.stop();
       await sys.stop();
