@@ -8,6 +8,7 @@
 //   out-dir/worker-bootstrap.mjs   model services: the onnxruntime session worker, compiled, under
 //                                  the name packages/onnx-runtime starts its workers by, so no
 //                                  TypeScript loader (tsx) is needed at run time
+//   out-dir/web/                   gateway: the web editor's files (services/gateway/web)
 //   out-dir/package.json           the npm packages main.mjs imports, at the versions the
 //                                  workspace resolved
 //   out-dir/node_modules/          those packages and their production dependencies (a flat npm
@@ -17,7 +18,7 @@
 // and OpenTelemetry instruments @grpc/grpc-js by hooking its require(), which a copy inlined in
 // main.mjs would escape. Run it with `node main.mjs` in out-dir (EMUEDIT_MODEL_DIR names the model).
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -102,6 +103,9 @@ writeFileSync(
 execFileSync("pnpm", ["install", "--prod", "--offline", "--config.confirm-modules-purge=false", "--config.package-import-method=copy"], { cwd: out, stdio: ["ignore", "inherit", "inherit"] });
 rmSync(path.join(out, "pnpm-workspace.yaml"));
 rmSync(path.join(out, "node_modules", ".pnpm"), { recursive: true, force: true });
+
+// The gateway serves the web editor's files from web/ beside main.mjs (static-site.ts).
+if (service === "gateway") cpSync(path.join(ROOT, "services", "gateway", "web"), path.join(out, "web"), { recursive: true });
 
 // 4. onnxruntime-node ships binaries for every platform (~250 MB); keep this one's.
 const ortBin = path.join(out, "node_modules", "onnxruntime-node", "bin", "napi-v6");

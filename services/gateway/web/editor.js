@@ -325,7 +325,7 @@ document.addEventListener("keydown", (e) => {
   if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z" && !typing && !el.undoButton.disabled) {
     e.preventDefault();
     el.undoButton.click();
-  } else if (e.key === "Escape" && running) {
+  } else if (e.key === "Escape" && running && !$("keyDialog").open) {
     cancel();
   }
 });

@@ -5,13 +5,19 @@
 // they are immutable (cached for a year) and a new release is a new URL; the page itself (/)
 // is revalidated on each load (ETag) and names the current version.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PathHandler, PathRoutes } from "../http-reply.js";
 
-export const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../web");
+/** services/gateway/web: beside main.mjs in a bundle (scripts/bundle.mjs copies it), else in the source tree. */
+export const WEB_DIR = webDir(path.dirname(fileURLToPath(import.meta.url)));
+
+function webDir(here: string): string {
+  const bundled = path.join(here, "web");
+  return existsSync(path.join(bundled, "index.html")) ? bundled : path.resolve(here, "../../web");
+}
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",
