@@ -8,6 +8,7 @@
 //   out-dir/worker-bootstrap.mjs   model services: the onnxruntime session worker, compiled, under
 //                                  the name packages/onnx-runtime starts its workers by, so no
 //                                  TypeScript loader (tsx) is needed at run time
+//   out-dir/web/                   gateway: the web editor's files (services/gateway/web)
 //   out-dir/package.json           the npm packages main.mjs imports, at the versions the
 //                                  workspace resolved
 //   out-dir/node_modules/          those packages and their production dependencies (a flat npm
@@ -75,9 +76,6 @@ const result = await build({
   plugins: [externalNpm],
 });
 
-// The gateway serves the web editor's files (services/gateway/web) from web/ beside main.mjs.
-if (service === "gateway") cpSync(path.join(ROOT, "services", "gateway", "web"), path.join(out, "web"), { recursive: true });
-
 // 2. The npm packages it imports, each at the one version the workspace resolved.
 const dependencies = {};
 for (const [file, input] of Object.entries(result.metafile.inputs)) {
@@ -105,6 +103,9 @@ writeFileSync(
 execFileSync("pnpm", ["install", "--prod", "--offline", "--config.confirm-modules-purge=false", "--config.package-import-method=copy"], { cwd: out, stdio: ["ignore", "inherit", "inherit"] });
 rmSync(path.join(out, "pnpm-workspace.yaml"));
 rmSync(path.join(out, "node_modules", ".pnpm"), { recursive: true, force: true });
+
+// The gateway serves the web editor's files from web/ beside main.mjs (static-site.ts).
+if (service === "gateway") cpSync(path.join(ROOT, "services", "gateway", "web"), path.join(out, "web"), { recursive: true });
 
 // 4. onnxruntime-node ships binaries for every platform (~250 MB); keep this one's.
 const ortBin = path.join(out, "node_modules", "onnxruntime-node", "bin", "napi-v6");

@@ -1,6 +1,8 @@
 // Shared pieces of the end-to-end suites: the fixture model, test images, multipart requests.
+import assert from "node:assert/strict";
 import path from "node:path";
 import sharp from "sharp";
+import { main } from "@emuedit/cli";
 import { REPO_ROOT } from "@emuedit/launcher";
 
 export const FIXTURE_MODEL = path.join(REPO_ROOT, "models", "fixture-tiny");
@@ -11,6 +13,21 @@ export const FIXTURE_MODEL = path.join(REPO_ROOT, "models", "fixture-tiny");
  * keeps the default minimum and tests the refusal.
  */
 export const ACCEPT_ANY_TASK = { EMUEDIT_MIN_TASK_CONFIDENCE: "0" } as const;
+
+/** `emuedit keys ...` as a user runs it, against the system's NATS; resolves with its stdout. */
+export async function emueditKeys(natsUrl: string, ...argv: string[]): Promise<string> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = { stdout: { write: (s: string) => void out.push(s), isTTY: false }, stderr: { write: (s: string) => void err.push(s), isTTY: false } };
+  const code = await main(["keys", ...argv, "--nats", natsUrl], io as never);
+  assert.equal(code, 0, err.join(""));
+  return out.join("");
+}
+
+/** A new API key made with `emuedit keys create` (the real key store). */
+export async function createApiKey(natsUrl: string, ...argv: string[]): Promise<{ key: string; id: string }> {
+  return JSON.parse(await emueditKeys(natsUrl, "create", "--json", ...argv)) as { key: string; id: string };
+}
 
 /** A 64x64 synthetic-world scene: gray background, a red circle. */
 export async function sceneBytes(format: "png" | "jpeg" | "webp" = "png", size = 64): Promise<Buffer> {

@@ -12,27 +12,18 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Client, credentials, loadPackageDefinition, Metadata, type ServiceError } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
-import { main } from "@emuedit/cli";
 import { launchSystem, type RunningSystem } from "@emuedit/launcher";
 import { createClient, EditorService, EditRequestSchema, GrpcError, GrpcStatus } from "@emuedit/proto";
 import { waitFor } from "@emuedit/testing";
-import { ACCEPT_ANY_TASK, editForm, FIXTURE_MODEL, sceneBytes } from "./helpers.js";
+import { ACCEPT_ANY_TASK, createApiKey, editForm, emueditKeys, FIXTURE_MODEL, sceneBytes } from "./helpers.js";
 
 let sys: RunningSystem;
 let editKey: string;
 let adminKey: string;
 let image: Buffer;
 
-/** `emuedit keys ...` as a user runs it; resolves with its stdout. */
-async function keys(...argv: string[]): Promise<string> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io = { stdout: { write: (s: string) => void out.push(s), isTTY: false }, stderr: { write: (s: string) => void err.push(s), isTTY: false } };
-  const code = await main(["keys", ...argv, "--nats", sys.natsUrl], io as never);
-  assert.equal(code, 0, err.join(""));
-  return out.join("");
-}
-const createKey = async (...argv: string[]) => JSON.parse(await keys("create", "--json", ...argv)) as { key: string; id: string };
+const keys = (...argv: string[]) => emueditKeys(sys.natsUrl, ...argv);
+const createKey = (...argv: string[]) => createApiKey(sys.natsUrl, ...argv);
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 before(async () => {

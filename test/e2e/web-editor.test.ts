@@ -66,8 +66,8 @@ describe("web editor", { skip: chromiumMissing }, () => {
     assert.equal(await page.isVisible("#preview"), false);
     assert.match(await page.textContent("#caption") ?? "", /Turn 1: “make the circle blue” \(task local, seed 7/);
     assert.equal(await page.isVisible("#compare"), true);
-    assert.match(await page.getAttribute("#after", "src") ?? "", /\/turns\/1\/image$/);
-    assert.match(await page.getAttribute("#before", "src") ?? "", /\/turns\/0\/image$/);
+    assert.match(await page.getAttribute("#after", "data-url") ?? "", /\/turns\/1\/image$/);
+    assert.match(await page.getAttribute("#before", "data-url") ?? "", /\/turns\/0\/image$/);
     await page.fill("#compare", "20");
     assert.equal(await page.$eval("#after", (i) => (i as HTMLElement).style.clipPath), "inset(0px 0px 0px 20%)");
     await screenshot(page, ARTIFACTS, "04-result-compare");
@@ -76,7 +76,7 @@ describe("web editor", { skip: chromiumMissing }, () => {
   test("web - a second turn edits the result; undo goes back; the history branches", async () => {
     await startEdit(page, "make the circle green", { steps: 10 });
     await waitForTurn(page, 2);
-    assert.match(await page.getAttribute("#before", "src") ?? "", /\/turns\/1\/image$/, "turn 2 edited turn 1's result");
+    assert.match(await page.getAttribute("#before", "data-url") ?? "", /\/turns\/1\/image$/, "turn 2 edited turn 1's result");
     assert.equal(await page.locator("#history button").count(), 3);
     await screenshot(page, ARTIFACTS, "05-second-turn");
 

@@ -18,8 +18,18 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A page on the editor that records script errors and CSP violations (both must stay empty). */
+/**
+ * A page on the editor that records script errors and CSP violations (both must stay empty);
+ * resolves once the page has loaded the task list (with keys required, use openPage).
+ */
 export async function openEditor(browser: Browser, url: string, viewport = { width: 1100, height: 820 }): Promise<{ page: Page; problems: string[] }> {
+  const opened = await openPage(browser, url, viewport);
+  await opened.page.waitForFunction(() => document.querySelectorAll("#task option").length > 1, undefined, { timeout: 30_000 });
+  return opened;
+}
+
+/** openEditor without waiting for the task list. */
+export async function openPage(browser: Browser, url: string, viewport = { width: 1100, height: 820 }): Promise<{ page: Page; problems: string[] }> {
   const context = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
   const problems: string[] = [];
@@ -29,7 +39,6 @@ export async function openEditor(browser: Browser, url: string, viewport = { wid
     if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`);
   });
   await page.goto(url);
-  await page.waitForFunction(() => document.querySelectorAll("#task option").length > 1, undefined, { timeout: 30_000 });
   return { page, problems };
 }
 

@@ -2,6 +2,7 @@
 // steps arrive, compare, download, and keep editing the result: every turn edits the head, undo
 // moves the head back, and choosing any turn in the history branches from it.
 import { api, ApiError, humanMessage } from "./api.js";
+import { askForKey, forgetKey, onKeyChange } from "./api-key.js";
 
 const $ = (id) => document.getElementById(id);
 const el = {
@@ -11,11 +12,12 @@ const el = {
   prediction: $("prediction"), task: $("task"), steps: $("steps"), guidance: $("guidance"), imageGuidance: $("imageGuidance"),
   seed: $("seed"), preserve: $("preserve"), threshold: $("threshold"), editButton: $("editButton"), cancelButton: $("cancelButton"),
   undoButton: $("undoButton"), download: $("download"), newButton: $("newButton"), message: $("message"), history: $("history"),
+  keyBar: $("keyBar"), keyStatus: $("keyStatus"), keyButton: $("keyButton"), forgetKey: $("forgetKey"),
 };
 
 /** The session as the API last showed it, and the edit in flight. */
 let session = null;
-let running = null; // { turn, events: EventSource }
+let running = null; // { turn, stop: AbortController of its event stream }
 
 function setState(state) {
   document.body.dataset.state = state;
@@ -42,8 +44,10 @@ async function startSession(file) {
   say("");
   setState("uploading");
   try {
-    session = await api.createSession(file);
-    render();
+    const created = await api.createSession(file);
+    api.dropImages();
+    session = created;
+    await render();
     setState("ready");
     el.instruction.focus();
   } catch (err) {
@@ -155,10 +159,11 @@ el.form.addEventListener("submit", async (e) => {
 });
 
 function follow(turn) {
-  const events = new EventSource(turn.events_url);
-  running = { turn, events };
+  const stop = new AbortController();
+  running = { turn, stop };
   el.preview.dataset.frames = "0";
-  events.addEventListener("step", (e) => {
+  const onEvent = (e) => {
+    if (e.type !== "step") return;
     const d = JSON.parse(e.data);
     showProgress(d.step, d.steps);
     if (d.preview) {
@@ -166,14 +171,15 @@ function follow(turn) {
       el.preview.hidden = false;
       el.preview.dataset.frames = String(Number(el.preview.dataset.frames) + 1);
     }
-  });
-  events.addEventListener("done", () => finishTurn(turn.id));
-  events.addEventListener("cancelled", () => finishTurn(turn.id));
-  // A server-sent `error` event carries the job; the browser's own (no data) means the
-  // connection dropped, and EventSource reconnects by itself with Last-Event-ID.
-  events.addEventListener("error", (e) => {
-    if (e.data) finishTurn(turn.id);
-  });
+  };
+  // The stream ends with the outcome (done, cancelled or error: the session says which), or
+  // fails for good (the key was revoked, the server stayed unreachable through every retry).
+  api.events(turn.events_url, onEvent, stop.signal).then(
+    () => finishTurn(turn.id),
+    (err) => {
+      if (!stop.signal.aborted) finishTurn(turn.id, err);
+    },
+  );
 }
 
 function showProgress(step, steps) {
@@ -197,22 +203,24 @@ async function cancel() {
   }
 }
 
-async function finishTurn(turnId) {
-  running?.events.close();
+/** The turn's events ended (`streamError`: their stream failed): show what became of it. */
+async function finishTurn(turnId, streamError) {
+  running?.stop.abort();
   try {
     session = await api.session(session.id);
+    await render();
   } catch (err) {
     endEdit();
-    return say(failure(err));
+    return say(failure(streamError ?? err));
   }
   endEdit();
   const turn = session.turns[turnId];
-  if (turn?.state === "succeeded") {
+  if (streamError && turn?.state === "running") say(failure(streamError));
+  else if (turn?.state === "succeeded") {
     say("");
     el.instruction.select();
   } else if (turn?.state === "cancelled") say("The edit was cancelled.", "info");
   else say(turn?.error ? humanMessage(turn.error) : "The edit did not finish. Please try again.");
-  render();
 }
 
 function endEdit() {
@@ -224,13 +232,16 @@ function endEdit() {
 
 // ---- 4. Showing a turn: compare, download, undo, history --------------------------------------
 
-function render() {
+/** Shows the session; its images are fetched (with the key) before anything changes on screen. */
+async function render() {
   if (!session) return;
   const head = session.turns[session.head];
   const parent = head.parent === null ? null : session.turns[head.parent];
+  const shown = session.turns.filter((t) => t.state === "succeeded");
+  const src = new Map(await Promise.all(shown.map(async (t) => [t.id, await api.image(t.image_url)])));
   el.viewer.hidden = false;
-  el.after.src = head.image_url;
-  el.before.src = (parent ?? head).image_url;
+  showImage(el.after, head, src);
+  showImage(el.before, parent ?? head, src);
   el.compareBox.hidden = parent === null;
   applyCompare();
   el.caption.textContent =
@@ -239,11 +250,17 @@ function render() {
       : `Turn ${head.id}: “${head.instruction}” (task ${head.task ?? "none"}${head.task_predicted ? ", predicted" : ""}, seed ${head.seed}${
           head.reverted_pixels !== undefined ? `, ${head.reverted_pixels} pixels kept` : ""
         }).`;
-  el.download.href = head.image_url;
+  el.download.href = src.get(head.id);
   el.download.download = `emuedit-${session.id.slice(0, 8)}-turn-${head.id}.png`; // as the server names it
   el.download.setAttribute("aria-disabled", "false");
   updateUndo();
-  renderHistory();
+  renderHistory(src);
+}
+
+/** An image of a turn: its blob: URL, and the API URL it came from (data-url). */
+function showImage(img, turn, src) {
+  img.src = src.get(turn.id);
+  img.dataset.url = turn.image_url;
 }
 
 function applyCompare() {
@@ -262,7 +279,7 @@ async function moveHead(turn) {
   try {
     session = await api.setHead(session.id, turn);
     say("");
-    render();
+    await render();
   } catch (err) {
     say(failure(err));
   }
@@ -273,7 +290,7 @@ el.undoButton.addEventListener("click", () => {
   if (head && head.parent !== null) moveHead(head.parent);
 });
 
-function renderHistory() {
+function renderHistory(src) {
   el.history.replaceChildren(
     ...session.turns.map((t) => {
       const li = document.createElement("li");
@@ -287,7 +304,7 @@ function renderHistory() {
       button.dataset.turn = String(t.id);
       if (t.id === session.head) button.setAttribute("aria-current", "true");
       const img = document.createElement("img");
-      img.src = t.image_url;
+      showImage(img, t, src);
       img.alt = "";
       const label = document.createElement("span");
       label.className = "turn-label";
@@ -308,9 +325,29 @@ document.addEventListener("keydown", (e) => {
   if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z" && !typing && !el.undoButton.disabled) {
     e.preventDefault();
     el.undoButton.click();
-  } else if (e.key === "Escape" && running) {
+  } else if (e.key === "Escape" && running && !$("keyDialog").open) {
     cancel();
   }
+});
+
+// ---- 6. The API key (api-key.js): shown once the server asked for one ----------------------------
+
+onKeyChange(({ required, hasKey }) => {
+  el.keyBar.hidden = !required;
+  el.keyStatus.textContent = hasKey ? "An API key is in use in this tab." : "This server needs an API key.";
+  el.keyButton.textContent = hasKey ? "Change key" : "Enter API key";
+  el.forgetKey.hidden = !hasKey;
+});
+el.keyButton.addEventListener("click", async () => {
+  if ((await askForKey()) !== null) {
+    say("");
+    if (el.task.options.length <= 1) loadTasks(); // the first load was refused
+  }
+});
+el.forgetKey.addEventListener("click", () => {
+  forgetKey();
+  say("This tab no longer has the API key. To edit again, choose “Enter API key”.", "info");
+  el.keyButton.focus();
 });
 
 setState("empty");

@@ -11,12 +11,13 @@ import { fileURLToPath } from "node:url";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PathHandler, PathRoutes } from "../http-reply.js";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-/**
- * The page's folder: services/gateway/web in the repository; in a production bundle, `web/`
- * beside main.mjs (scripts/bundle.mjs copies it there, where this module's code then lives).
- */
-export const WEB_DIR = [path.join(HERE, "web"), path.resolve(HERE, "../../web")].find((dir) => existsSync(path.join(dir, "index.html"))) ?? path.resolve(HERE, "../../web");
+/** services/gateway/web: beside main.mjs in a bundle (scripts/bundle.mjs copies it), else in the source tree. */
+export const WEB_DIR = webDir(path.dirname(fileURLToPath(import.meta.url)));
+
+function webDir(here: string): string {
+  const bundled = path.join(here, "web");
+  return existsSync(path.join(bundled, "index.html")) ? bundled : path.resolve(here, "../../web");
+}
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",
