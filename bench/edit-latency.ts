@@ -28,6 +28,8 @@ export interface EditBenchOptions {
   readonly previewEvery: number;
   /** UNet rows per batched call, both sides (3 = no batching). */
   readonly batchRows: number;
+  /** Session workers per model, both sides (EMUEDIT_*_WORKERS; 0 = on the main thread); default the services' default. */
+  readonly workers?: number;
   /** Distributed only: RSS of every service before and after this many edits (0 = skip). */
   readonly rssEdits: number;
 }
@@ -95,7 +97,7 @@ export async function benchEdit(opts: EditBenchOptions): Promise<void> {
   const loadAtStart = os.loadavg()[0]!;
   console.log(
     `model ${pkg.name}, ${opts.steps} steps, ${opts.edits} sequential / ${opts.concurrentEdits} concurrent edits at c=${opts.concurrency}, ` +
-      `preview every ${opts.previewEvery}, batch rows ${opts.batchRows}; ${os.cpus().length} CPUs, load ${loadAtStart.toFixed(1)}, node ${process.version}`,
+      `preview every ${opts.previewEvery}, batch rows ${opts.batchRows}, workers ${opts.workers ?? "default"}; ${os.cpus().length} CPUs, load ${loadAtStart.toFixed(1)}, node ${process.version}`,
   );
 
   // Floor: the same model calls in a plain loop on the main thread.
@@ -104,7 +106,7 @@ export async function benchEdit(opts: EditBenchOptions): Promise<void> {
   await floor.close();
 
   // Baseline: the in-process pipeline, same pool settings as the services.
-  const local = await createInProcessPipeline(pkg, { pools: { workers: 1, intraOpThreads: 1 }, maxBatchRows: opts.batchRows });
+  const local = await createInProcessPipeline(pkg, { pools: { workers: opts.workers ?? 1, intraOpThreads: 1 }, maxBatchRows: opts.batchRows });
   const input = (i: number) => ({
     editId: `bench-${i}`,
     image,
@@ -138,6 +140,9 @@ export async function benchEdit(opts: EditBenchOptions): Promise<void> {
       EMUEDIT_TEXT_ENCODER_METRICS_PORT: String(metricsPorts["text-encoder"]),
       EMUEDIT_VAE_METRICS_PORT: String(metricsPorts.vae),
       EMUEDIT_UNET_METRICS_PORT: String(metricsPorts.unet),
+      ...(opts.workers !== undefined
+        ? { EMUEDIT_TEXT_ENCODER_WORKERS: String(opts.workers), EMUEDIT_VAE_WORKERS: String(opts.workers), EMUEDIT_UNET_WORKERS: String(opts.workers) }
+        : {}),
     },
   });
   const scrape = async () =>
@@ -228,6 +233,7 @@ export async function benchEdit(opts: EditBenchOptions): Promise<void> {
       JSON.stringify({
         model: pkg.name,
         steps: opts.steps,
+        workers: opts.workers ?? "default",
         cpus: os.cpus().length,
         load_start: round(loadAtStart),
         load_end: round(os.loadavg()[0]!),

@@ -1,5 +1,5 @@
 // Benchmarks (outside the test suite). Run from the repo root:
-//   pnpm bench edit [--quick] [--rss N] [--model DIR] [--steps N] [--edits N] [--concurrent-edits N]
+//   pnpm bench edit [--quick] [--rss N] [--workers N] [--model DIR] [--steps N] [--edits N] [--concurrent-edits N]
 //                   [--concurrency N] [--preview-every N] [--batch-rows N]
 //   pnpm bench overload [--model DIR] [--rate R] [--seconds S] [--steps N] [--key-concurrency C]
 //   pnpm bench cold-start [--model DIR] [--runs N] [--edits N] [--steps N]
@@ -30,6 +30,7 @@ const { values } = parseArgs({
     "concurrent-edits": { type: "string" },
     quick: { type: "boolean", default: false },
     rss: { type: "string", default: "0" },
+    workers: { type: "string" },
     "preview-every": { type: "string", default: "1" },
     "batch-rows": { type: "string", default: "12" },
     fixture: { type: "string" },
@@ -52,6 +53,7 @@ switch (name) {
       concurrentEdits: Number(values["concurrent-edits"] ?? (values.quick ? "32" : "64")),
       concurrency: Number(values.concurrency ?? "16"),
       rssEdits: Number(values.rss),
+      ...(values.workers !== undefined ? { workers: Number(values.workers) } : {}),
       previewEvery: Number(values["preview-every"]),
       batchRows: Number(values["batch-rows"]),
     });
@@ -100,7 +102,7 @@ switch (name) {
     break;
   }
   default:
-    console.error("usage: pnpm bench edit [--quick] [--rss N] [--model DIR] [--steps N] [--edits N] [--concurrent-edits N] [--concurrency N] [--preview-every N] [--batch-rows N]");
+    console.error("usage: pnpm bench edit [--quick] [--rss N] [--workers N] [--model DIR] [--steps N] [--edits N] [--concurrent-edits N] [--concurrency N] [--preview-every N] [--batch-rows N]");
     console.error("       pnpm bench overload [--model DIR] [--rate R] [--seconds S] [--steps N] [--key-concurrency C]");
     console.error("       pnpm bench cold-start [--model DIR] [--runs N] [--edits N] [--steps N]");
     console.error("       pnpm bench task-confidence [--model DIR] [--fixture FILE] [--thresholds 0.3,0.5,...] [--text \"...\"]...");
