@@ -30,7 +30,7 @@ export interface EditBenchOptions {
   readonly batchRows: number;
   /** Session workers per model, both sides (EMUEDIT_*_WORKERS; 0 = on the main thread); default the services' default. */
   readonly workers?: number;
-  /** Distributed only: RSS of every service before and after this many edits (0 = skip). */
+  /** Distributed only: RSS of every service over this many edits after a warm-up (0 = skip). */
   readonly rssEdits: number;
 }
 
@@ -221,12 +221,20 @@ export async function benchEdit(opts: EditBenchOptions): Promise<void> {
 
     let rssGrowth: Record<string, number> | undefined;
     if (opts.rssEdits > 0) {
-      const rss0 = rss(await scrape());
-      await measure(opts.rssEdits, opts.concurrency, post);
-      const rss1 = rss(await scrape());
-      rssGrowth = Object.fromEntries(SCRAPED.map((s) => [s, round((100 * (rss1[s] - rss0[s])) / rss0[s], 1)]));
+      // Warm-up first (heaps, arenas and caches reach their working size), then a sample every
+      // quarter: growth that keeps rising through the quarters is a leak, a first-quarter step is not.
+      await measure(Math.min(200, Math.ceil(opts.rssEdits / 5)), opts.concurrency, post);
+      const samples = [rss(await scrape())];
+      for (let q = 0; q < 4; q++) {
+        await measure(Math.ceil(opts.rssEdits / 4), opts.concurrency, post);
+        samples.push(rss(await scrape()));
+      }
+      const first = samples[0]!;
+      const last = samples[samples.length - 1]!;
+      rssGrowth = Object.fromEntries(SCRAPED.map((s) => [s, round((100 * (last[s] - first[s])) / first[s], 1)]));
       for (const s of SCRAPED) {
-        console.log(`rss ${s.padEnd(12)} ${(rss0[s] / 2 ** 20).toFixed(1)} MiB -> ${(rss1[s] / 2 ** 20).toFixed(1)} MiB over ${opts.rssEdits} edits (${rssGrowth[s]}%)`);
+        const mib = samples.map((x) => (x[s] / 2 ** 20).toFixed(1)).join(" -> ");
+        console.log(`rss ${s.padEnd(12)} ${mib} MiB (every ${Math.ceil(opts.rssEdits / 4)} edits; ${rssGrowth[s]}% over ${opts.rssEdits})`);
       }
     }
     console.log(
