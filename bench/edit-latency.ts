@@ -1,6 +1,8 @@
 // Edit latency (sequential) and throughput (concurrent) for the distributed system against the
 // in-process pipeline and against the floor (bench/floor.ts: the same model calls in a plain loop),
-// on the same model, inputs and settings. The last line printed is one JSON object.
+// on the same model, inputs and settings. The last line printed is one JSON object. The three
+// run interleaved (sequential: edit by edit; concurrent: in alternating blocks), so a machine
+// shared with other work loads them alike and their ratios hold within one run.
 //
 // Gateway overhead, per edit: the client's wall time of the edit minus the gateway's own wall time
 // of the model calls on the edit's critical path, from the reply's Server-Timing:
@@ -64,6 +66,38 @@ async function measure(edits: number, concurrency: number, one: (i: number) => P
   return { p50: quantile(latencies, 0.5), p90: quantile(latencies, 0.9), mean: latencies.reduce((a, b) => a + b, 0) / latencies.length, editsPerS: edits / wallS };
 }
 
+/**
+ * Sequential runs of several modes, interleaved edit by edit (a, b, c, a, b, c, ...), so that every
+ * mode sees the same load on a machine shared with other work.
+ */
+async function measureInterleaved(edits: number, modes: readonly ((i: number) => Promise<void>)[]): Promise<Run[]> {
+  const latencies = modes.map(() => [] as number[]);
+  const busyMs = modes.map(() => 0);
+  for (let i = 0; i < edits; i++) {
+    for (const [m, one] of modes.entries()) {
+      const t0 = performance.now();
+      await one(i);
+      const ms = performance.now() - t0;
+      latencies[m]!.push(ms);
+      busyMs[m]! += ms;
+    }
+  }
+  return latencies.map((l, m) => ({ p50: quantile(l, 0.5), p90: quantile(l, 0.9), mean: busyMs[m]! / edits, editsPerS: edits / (busyMs[m]! / 1000) }));
+}
+
+/** Closed-loop runs at `concurrency`, in alternating blocks of `block` edits per mode; throughput over all blocks. */
+async function measureAlternating(edits: number, concurrency: number, block: number, modes: readonly ((i: number) => Promise<void>)[]): Promise<Run[]> {
+  const runs = modes.map(() => [] as Run[]);
+  for (let done = 0; done < edits; done += block) {
+    for (const [m, one] of modes.entries()) runs[m]!.push(await measure(Math.min(block, edits - done), concurrency, one));
+  }
+  return runs.map((blocks) => {
+    const wallS = blocks.reduce((t, r, k) => t + Math.min(block, edits - k * block) / r.editsPerS, 0);
+    const median = (xs: number[]) => quantile(xs, 0.5);
+    return { p50: median(blocks.map((r) => r.p50)), p90: median(blocks.map((r) => r.p90)), mean: blocks.reduce((t, r) => t + r.mean, 0) / blocks.length, editsPerS: edits / wallS };
+  });
+}
+
 const fmt = (r: Run) => `p50 ${r.p50.toFixed(1)} ms | p90 ${r.p90.toFixed(1)} ms | mean ${r.mean.toFixed(1)} ms | ${r.editsPerS.toFixed(2)} edits/s`;
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
@@ -102,8 +136,6 @@ export async function benchEdit(opts: EditBenchOptions): Promise<void> {
 
   // Floor: the same model calls in a plain loop on the main thread.
   const floor = await createFloor(pkg, { steps: opts.steps, intraOpThreads: 1 });
-  const floorSeq = await measure(opts.edits, 1, () => floor.edit());
-  await floor.close();
 
   // Baseline: the in-process pipeline, same pool settings as the services.
   const local = await createInProcessPipeline(pkg, { pools: { workers: opts.workers ?? 1, intraOpThreads: 1 }, maxBatchRows: opts.batchRows });
@@ -121,10 +153,6 @@ export async function benchEdit(opts: EditBenchOptions): Promise<void> {
   };
   await localEdit(-1 >>> 0);
   for (const k of Object.keys(inStages)) delete inStages[k];
-  const inSeq = await measure(opts.edits, 1, localEdit);
-  const inSeqStages = Object.fromEntries(Object.entries(inStages).map(([k, v]) => [k, quantile(v, 0.5)]));
-  const inPar = await measure(opts.concurrentEdits, opts.concurrency, (i) => local.edit(input(i)).then(() => undefined));
-  await local.close();
 
   // Distributed: HTTP through the gateway to the three services (private NATS), every service
   // with a metrics port so the benchmark reads the services' own model times and memory.
@@ -191,12 +219,18 @@ export async function benchEdit(opts: EditBenchOptions): Promise<void> {
     for (let i = 0; i < 3; i++) await post(i);
     for (const k of Object.keys(dStages)) delete dStages[k];
     overheads.length = 0;
+    // Sequential: floor, in-process and distributed interleaved edit by edit (same load for all).
     const before = modelRuns(await scrape());
-    const dSeq = await measure(opts.edits, 1, post);
+    const [floorSeq, inSeq, dSeq] = (await measureInterleaved(opts.edits, [() => floor.edit(), localEdit, post])) as [Run, Run, Run];
     const after = modelRuns(await scrape());
+    const inSeqStages = Object.fromEntries(Object.entries(inStages).map(([k, v]) => [k, quantile(v, 0.5)]));
     const dSeqStages = Object.fromEntries(Object.entries(dStages).map(([k, v]) => [k, quantile(v, 0.5)]));
     const overheadP50 = quantile(overheads, 0.5);
-    const dPar = await measure(opts.concurrentEdits, opts.concurrency, post);
+    // Concurrent: in-process and distributed in alternating blocks.
+    const [inPar, dPar] = (await measureAlternating(opts.concurrentEdits, opts.concurrency, Math.max(opts.concurrency, Math.ceil(opts.concurrentEdits / 4)), [
+      (i) => local.edit(input(i)).then(() => undefined),
+      post,
+    ])) as [Run, Run];
 
     console.log(`floor       sequential     ${fmt(floorSeq)}`);
     console.log(`in-process  sequential     ${fmt(inSeq)}   (${(inSeq.p50 / floorSeq.p50).toFixed(2)}x floor p50)`);
@@ -259,5 +293,6 @@ export async function benchEdit(opts: EditBenchOptions): Promise<void> {
     );
   } finally {
     await sys.stop();
+    await Promise.all([floor.close(), local.close()]);
   }
 }
