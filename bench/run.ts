@@ -1,11 +1,14 @@
 // Benchmarks (outside the test suite). Run from the repo root:
-//   pnpm bench edit [--model DIR] [--steps N] [--edits N] [--concurrency N]
-//                   [--preview-every N] [--batch-rows N]
+//   pnpm bench edit [--quick] [--rss N] [--workers N] [--model DIR] [--steps N] [--edits N] [--concurrent-edits N]
+//                   [--concurrency N] [--preview-every N] [--batch-rows N]
 //   pnpm bench overload [--model DIR] [--rate R] [--seconds S] [--steps N] [--key-concurrency C]
 //   pnpm bench cold-start [--model DIR] [--runs N] [--edits N] [--steps N]
 //   pnpm bench task-confidence [--model DIR] [--fixture FILE] [--thresholds 0.3,0.5,...] [--text "..."]...
 //   pnpm bench latent-publish [--shape 1,8,16,16] [--steps 20] [--edits 200] [--concurrency 16]
 //   pnpm bench session-psnr [--model DIR] [--steps N] [--edits N (sessions per mode)]
+// edit: one edit through a plain loop of the models' sessions (the floor), the in-process
+// pipeline and the whole distributed system; its last line is one JSON object. --quick: about a
+// minute (fewer edits); --rss N: also every service's RSS before and after N more edits.
 // Compares one edit through the whole distributed system (HTTP -> gateway -> gRPC services,
 // NATS) with the same edit through the in-process pipeline (the baseline), on this machine.
 // task-confidence: the task classifier's accuracy over minimum-confidence thresholds on held-out
@@ -25,6 +28,10 @@ const { values } = parseArgs({
     steps: { type: "string" },
     edits: { type: "string" },
     concurrency: { type: "string" },
+    "concurrent-edits": { type: "string" },
+    quick: { type: "boolean", default: false },
+    rss: { type: "string", default: "0" },
+    workers: { type: "string" },
     "preview-every": { type: "string", default: "1" },
     "batch-rows": { type: "string", default: "12" },
     fixture: { type: "string" },
@@ -43,8 +50,11 @@ switch (name) {
     await benchEdit({
       ...(values.model ? { modelDir: values.model } : {}),
       steps: Number(values.steps ?? "20"),
-      edits: Number(values.edits ?? "20"),
-      concurrency: Number(values.concurrency ?? "4"),
+      edits: Number(values.edits ?? (values.quick ? "8" : "20")),
+      concurrentEdits: Number(values["concurrent-edits"] ?? (values.quick ? "32" : "64")),
+      concurrency: Number(values.concurrency ?? "16"),
+      rssEdits: Number(values.rss),
+      ...(values.workers !== undefined ? { workers: Number(values.workers) } : {}),
       previewEvery: Number(values["preview-every"]),
       batchRows: Number(values["batch-rows"]),
     });
@@ -98,7 +108,7 @@ switch (name) {
     break;
   }
   default:
-    console.error("usage: pnpm bench edit [--model DIR] [--steps N] [--edits N] [--concurrency N] [--preview-every N] [--batch-rows N]");
+    console.error("usage: pnpm bench edit [--quick] [--rss N] [--workers N] [--model DIR] [--steps N] [--edits N] [--concurrent-edits N] [--concurrency N] [--preview-every N] [--batch-rows N]");
     console.error("       pnpm bench overload [--model DIR] [--rate R] [--seconds S] [--steps N] [--key-concurrency C]");
     console.error("       pnpm bench cold-start [--model DIR] [--runs N] [--edits N] [--steps N]");
     console.error("       pnpm bench session-psnr [--model DIR] [--steps N] [--edits N]");

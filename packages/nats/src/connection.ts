@@ -17,6 +17,12 @@ export interface ConnectNatsOptions {
   reconnectTimeWaitMs?: number;
   /** Default timeout of requests and JetStream API calls (default 5000 ms). */
   timeoutMs?: number;
+  /**
+   * Capture a stack trace when each request starts, for its error's context (nats.js's default).
+   * Off here: every JetStream publish is a request, the unet publishes one per denoising step,
+   * and the capture was ~5% of the unet's main-thread CPU (docs/benchmarks.md, per-edit overhead).
+   */
+  asyncTraces?: boolean;
 }
 
 /** The server URLs of NATS_URL: one URL, or a comma-separated list (a cluster's nodes). */
@@ -37,6 +43,7 @@ export function connectNats(url: string, options: ConnectNatsOptions = {}): Prom
     maxReconnectAttempts: options.maxReconnectAttempts ?? -1,
     reconnectTimeWait: options.reconnectTimeWaitMs ?? 1000,
     timeout: options.timeoutMs ?? 5000,
+    noAsyncTraces: !(options.asyncTraces ?? false),
   });
 }
 

@@ -6,12 +6,20 @@ import type { HostTensor } from "@emuedit/tensors";
 import { ExecutionProviderError, SessionClosedError, SessionLoadError, SessionQueueFullError, SessionRunError, SessionWorkerError } from "./errors.js";
 import { checkFeeds, checkOutputNames, ownFeeds } from "./feeds.js";
 import type { IoMetadata, PoolSessionOptions } from "./protocol.js";
+import { InlineRunner } from "./inline-runner.js";
 import { SessionWorker, type RunJob } from "./session-worker-handle.js";
+
+/** A worker thread's session, or the session on the pool's own thread (workers: 0). */
+type Runner = SessionWorker | InlineRunner;
 
 export interface SessionPoolOptions {
   /** Path of model.onnx (external data files are found next to it by onnxruntime). */
   readonly modelPath: string;
-  /** Worker threads, each with its own session (weights are loaded once per worker). */
+  /**
+   * Worker threads, each with its own session (weights are loaded once per worker). 0: one
+   * session on the calling thread (InlineRunner): no thread hop per call, but each run blocks
+   * the caller's event loop.
+   */
   readonly workers: number;
   /** onnxruntime intra-op threads per worker. workers x intraOpThreads should not exceed the cores. */
   readonly intraOpThreads: number;
@@ -76,7 +84,7 @@ export class SessionPool {
   /** Use createSessionPool(). */
   constructor(
     options: SessionPoolOptions,
-    private readonly workers: SessionWorker[],
+    private readonly workers: Runner[],
   ) {
     const first = workers[0]!;
     this.name = first.init.name;
@@ -152,7 +160,7 @@ export class SessionPool {
     this.workers[index]?.crashOnNextRun();
   }
 
-  private idleWorker(): SessionWorker | undefined {
+  private idleWorker(): Runner | undefined {
     return this.workers.find((w) => w.ready && w.job === null);
   }
 
@@ -177,7 +185,7 @@ export class SessionPool {
     for (const w of waiting) w();
   }
 
-  private watch(w: SessionWorker): void {
+  private watch(w: Runner): void {
     w.onIdle = (ranMs) => {
       this.observer?.ran(ranMs);
       this.dispatch();
@@ -210,7 +218,7 @@ export class SessionPool {
 
 /** Starts the workers; resolves once every one has loaded the model and run a warm-up. */
 export async function createSessionPool(options: SessionPoolOptions): Promise<SessionPool> {
-  if (!Number.isInteger(options.workers) || options.workers < 1) throw new RangeError(`workers must be an integer >= 1, got ${options.workers}`);
+  if (!Number.isInteger(options.workers) || options.workers < 0) throw new RangeError(`workers must be an integer >= 0, got ${options.workers}`);
   if (!Number.isInteger(options.intraOpThreads) || options.intraOpThreads < 1) {
     throw new RangeError(`intraOpThreads must be an integer >= 1, got ${options.intraOpThreads}`);
   }
@@ -222,7 +230,7 @@ export async function createSessionPool(options: SessionPoolOptions): Promise<Se
     sessionOptions: options.sessionOptions ?? {},
     warmupDims: options.warmupDims ?? {},
   };
-  const workers = Array.from({ length: options.workers }, (_, i) => new SessionWorker(i, init));
+  const workers: Runner[] = options.workers === 0 ? [new InlineRunner(0, init)] : Array.from({ length: options.workers }, (_, i) => new SessionWorker(i, init));
   const results = await Promise.allSettled(workers.map((w) => w.loaded));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed !== undefined) {

@@ -137,3 +137,53 @@ describe("session pool", () => {
     assert.equal(liveSessionWorkers(), threadsBefore);
   });
 });
+
+describe("session pool on the calling thread (workers: 0)", () => {
+  test("session pool inline - outputs equal a worker pool's, with no worker thread", async () => {
+    const path = fixtureModel("text_encoder");
+    const threadsBefore = liveSessionWorkers();
+    const inline = await createSessionPool({ modelPath: path, workers: 0, intraOpThreads: 1 });
+    const threaded = await createSessionPool({ modelPath: path, workers: 1, intraOpThreads: 1 });
+    try {
+      assert.equal(liveSessionWorkers(), threadsBefore + 1, "only the threaded pool started a thread");
+      assert.deepEqual(inline.inputMetadata, threaded.inputMetadata);
+      const feeds = textFeeds(3);
+      const [got, want] = await Promise.all([inline.run(feeds), threaded.run(feeds)]);
+      for (const name of ["last_hidden_state", "pooler_output"]) assert.deepEqual(got[name], want[name], name);
+    } finally {
+      await Promise.all([inline.close(), threaded.close()]);
+    }
+    assert.equal(liveSessionWorkers(), threadsBefore);
+  });
+
+  test("session pool inline - runs queue one at a time; a bad run rejects and the session keeps serving; close refuses new runs", async () => {
+    const ran: number[] = [];
+    const unet = await createSessionPool({
+      modelPath: fixtureModel("unet"),
+      workers: 0,
+      intraOpThreads: 1,
+      maxQueue: 1,
+      observer: { waited: () => undefined, ran: (ms) => ran.push(ms) },
+    });
+    const running = unet.run(unetFeeds(4));
+    const queued = unet.run(unetFeeds(1));
+    assert.equal(unet.activeRuns(), 1);
+    assert.equal(unet.queueDepth(), 1);
+    await assert.rejects(unet.run(unetFeeds(1)), SessionQueueFullError);
+    assert.deepEqual((await running)["out_sample"]?.shape, [4, 4, 16, 16]);
+    assert.deepEqual((await queued)["out_sample"]?.shape, [1, 4, 16, 16]);
+    assert.equal(ran.length, 2);
+    const mismatched = { ...unetFeeds(2), encoder_hidden_states: unetFeeds(3)["encoder_hidden_states"]! };
+    await assert.rejects(unet.run(mismatched), (e: Error) => e instanceof SessionRunError && /^unet: onnxruntime rejected the run: .+/.test(e.message));
+    assert.deepEqual((await unet.run(unetFeeds(2)))["out_sample"]?.shape, [2, 4, 16, 16]);
+    await unet.close();
+    await assert.rejects(unet.run(unetFeeds(1)), SessionClosedError);
+  });
+
+  test("session pool inline - a model that cannot load rejects with SessionLoadError", async () => {
+    await assert.rejects(
+      createSessionPool({ modelPath: "/nonexistent/vae_decoder/model.onnx", workers: 0, intraOpThreads: 1 }),
+      (e: Error) => e instanceof SessionLoadError && /^vae_decoder: cannot load/.test(e.message),
+    );
+  });
+});

@@ -37,7 +37,7 @@ export function modelServiceSettings(prefix: string, defaultPort: number) {
     modelDir: stringSetting("EMUEDIT_MODEL_DIR", DEFAULT_MODEL_DIR, "model package folder (docs/model-package.md)"),
     host: stringSetting(`${prefix}_HOST`, "127.0.0.1", "address the gRPC server binds (0.0.0.0 in containers)"),
     port: intSetting(`${prefix}_PORT`, defaultPort, "gRPC port", { min: 0, max: 65535 }),
-    workers: intSetting(`${prefix}_WORKERS`, 1, "worker threads per model, each with its own onnxruntime session", { min: 1, max: 64 }),
+    workers: intSetting(`${prefix}_WORKERS`, 0, "worker threads per model, each with its own onnxruntime session; 0 (default): one session on the main thread, no thread hop per call (docs/benchmarks.md, per-edit overhead)", { min: 0, max: 64 }),
     intraOpThreads: intSetting(`${prefix}_INTRA_OP_THREADS`, 1, "onnxruntime intra-op threads per worker", { min: 1, max: 256 }),
     maxQueue: intSetting(`${prefix}_MAX_QUEUE`, 64, "inference calls waiting per model before RESOURCE_EXHAUSTED", { min: 1, max: 100000 }),
     executionProvider: choiceSetting(

@@ -64,7 +64,7 @@ export async function createInProcessPipeline(pkg: ModelPackage, options: InProc
   const vae = createVaeStage(pkg, { encoder, decoder });
   // Same batching of concurrent edits as the unet service, so benchmarks compare like with like.
   const maxRows = options.maxBatchRows ?? 12;
-  const unetRunner = pkg.unet.timestepShape === "batch" ? createStepBatcher(unet, { maxRows, maxInFlight: pools.workers }) : unet;
+  const unetRunner = pkg.unet.timestepShape === "batch" ? createStepBatcher(unet, { maxRows, maxInFlight: Math.max(1, pools.workers) }) : unet;
   const denoiser = createDenoiserStage(pkg, unetRunner);
   const backends: EditBackends = {
     encodeText: (texts, signal) => text.encode(texts, signal),

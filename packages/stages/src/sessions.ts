@@ -5,7 +5,7 @@ import type { ModelPackage, OnnxComponent } from "@emuedit/model-package";
 import { createSessionPool, type RunObserver, type SessionPool } from "@emuedit/onnx-runtime";
 
 export interface PoolSettings {
-  /** worker_threads per model (each holds one onnxruntime session). */
+  /** worker_threads per model (each holds one onnxruntime session); 0: the session runs on the calling thread. */
   readonly workers: number;
   /** onnxruntime intra-op threads per worker. */
   readonly intraOpThreads: number;

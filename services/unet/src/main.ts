@@ -43,7 +43,7 @@ const unet = await openComponent(pkg, pkg.unet, "unet", { ...settings, observer:
 const batchSize = batchSizeHistogram();
 const batcher =
   pkg.unet.timestepShape === "batch"
-    ? createStepBatcher(unet, { maxRows: settings.maxBatchRows, maxInFlight: settings.workers }, (_rows, edits) => batchSize.record(edits))
+    ? createStepBatcher(unet, { maxRows: settings.maxBatchRows, maxInFlight: Math.max(1, settings.workers) }, (_rows, edits) => batchSize.record(edits))
     : null;
 observeModelQueues({ unet: () => ({ waiting: unet.queueDepth() + (batcher?.waiting ?? 0), running: unet.activeRuns() }) });
 const stage = createDenoiserStage(pkg, batcher ?? unet);
