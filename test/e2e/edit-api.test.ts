@@ -35,7 +35,8 @@ before(async () => {
       ...ACCEPT_ANY_TASK,
       EMUEDIT_GATEWAY_METRICS_PORT: String(metricsPort),
       EMUEDIT_UNET_METRICS_PORT: String(unetMetricsPort),
-      EMUEDIT_MAX_STEPS: String(DEADLINE_STEPS),
+      // Above the fixture scheduler's 1000 training timesteps: the gateway caps it there.
+      EMUEDIT_MAX_STEPS: "5000",
     },
   });
   nc = await connect({ servers: sys.natsUrl });
@@ -67,6 +68,14 @@ describe("edit api", () => {
     for (const stage of ["decode", "text_encode", "vae_encode", "denoise", "vae_decode", "encode"]) {
       assert.match(timing, new RegExp(`${stage};dur=\\d`), `Server-Timing names ${stage}: ${timing}`);
     }
+  });
+
+  test("edit - steps past the scheduler's training timesteps are a 400 naming the range, even under a larger EMUEDIT_MAX_STEPS", async () => {
+    const res = await postEdit(sys.httpUrl, { image: await sceneBytes(), instruction: "make it darker", task: "global", steps: "1001" });
+    assert.equal(res.status, 400, await res.clone().text());
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, "invalid_argument");
+    assert.match(body.error.message, /steps: must be an integer in 1\.\.1000/);
   });
 
   test("edit - a non-square upload comes back at its own size", async () => {

@@ -52,7 +52,10 @@ export async function loadModelPackage(dir: string, opts: LoadModelPackageOption
   // 2. Scheduler.
   const schedulerFile = at("scheduler", "scheduler_config.json");
   const schedulerConfig = await readJsonObject(schedulerFile, "scheduler config");
-  const schedulerClass = new JsonFields(schedulerFile, schedulerConfig).string("_class_name");
+  const schedulerFields = new JsonFields(schedulerFile, schedulerConfig);
+  const schedulerClass = schedulerFields.string("_class_name");
+  // diffusers' default; the schedulers cannot take more inference steps than training timesteps.
+  const maxSteps = schedulerFields.count("num_train_timesteps") ?? 1000;
   const known = opts.knownSchedulers ?? KNOWN_SCHEDULERS;
   if (schedulerClass === undefined || !known.includes(schedulerClass)) {
     throw new UnknownSchedulerError(
@@ -147,6 +150,7 @@ export async function loadModelPackage(dir: string, opts: LoadModelPackageOption
     scalingFactor: scalingFactor(notes, emu, configs),
     defaults: editDefaults(notes, emu),
     schedulerConfig,
+    maxSteps,
     tokenizer,
     textEncoder,
     unet: { ...unet.component, taskEmbeddingDim },

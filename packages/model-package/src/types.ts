@@ -106,6 +106,11 @@ export interface ModelPackage {
   };
   /** Parsed scheduler/scheduler_config.json; `_class_name` is a known scheduler. */
   readonly schedulerConfig: Readonly<Record<string, unknown>>;
+  /**
+   * The most denoising steps an edit may ask for: the scheduler's `num_train_timesteps` (1000 when
+   * absent). Services cap EMUEDIT_MAX_STEPS at it, so more is a 400, not a failure in the loop.
+   */
+  readonly maxSteps: number;
   readonly tokenizer: TokenizerFiles;
   readonly textEncoder: TextEncoderComponent;
   readonly unet: UnetComponent;

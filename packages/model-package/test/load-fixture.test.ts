@@ -24,6 +24,7 @@ describe("load fixture", () => {
     assert.ok(p.scalingFactor > 0);
     assert.deepEqual(p.defaults, { steps: 20, guidanceScale: 2.5, imageGuidanceScale: 1.5 });
     assert.equal(p.schedulerConfig["_class_name"], "EulerAncestralDiscreteScheduler");
+    assert.equal(p.maxSteps, 1000, "the scheduler's num_train_timesteps");
     assert.equal(p.tokenizer.config["model_max_length"], 77);
     assert.equal(p.textEncoder.inputIdsDtype, "int64");
     assert.equal(p.textEncoder.hiddenDim, 32);

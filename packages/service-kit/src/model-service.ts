@@ -53,7 +53,7 @@ export function modelServiceSettings(prefix: string, defaultPort: number) {
 /** The sampling limits, read by the gateway (its edges) and the unet (its own edge) alike. */
 export function samplingLimitSettings() {
   return {
-    maxSteps: intSetting("EMUEDIT_MAX_STEPS", DEFAULT_EDIT_LIMITS.maxSteps, "largest steps value", { min: 1, max: 10000 }),
+    maxSteps: intSetting("EMUEDIT_MAX_STEPS", DEFAULT_EDIT_LIMITS.maxSteps, "largest steps value (never above the model scheduler's num_train_timesteps, 1000 for diffusers' defaults: more cannot run)", { min: 1, max: 10000 }),
     maxGuidanceScale: floatSetting("EMUEDIT_MAX_GUIDANCE_SCALE", DEFAULT_EDIT_LIMITS.maxGuidanceScale, "largest guidance_scale / image_guidance_scale", {
       min: 0,
       max: 1000,

@@ -77,7 +77,8 @@ const edits = createEditService({
   retryAfterS: settings.retryAfterS,
 });
 const defaults = pkg.defaults;
-const limits = settings;
+// Steps past the scheduler's training timesteps cannot run: refused as any out-of-range value.
+const limits = { ...settings, maxSteps: Math.min(settings.maxSteps, pkg.maxSteps) };
 
 // Asynchronous edits: jobs in JetStream, run by whichever gateway holds their lease.
 const jobStore = await openJobStore(nc, { retentionMs: settings.jobRetentionMs, replicas: settings.natsReplicas });
@@ -119,7 +120,7 @@ const sessions = createSessionService(
   log,
 );
 const routes = [
-  sessionRoutes(sessions, { defaults: pkg.defaults, limits: settings, maxBodyBytes: settings.maxBodyBytes }),
+  sessionRoutes(sessions, { defaults: pkg.defaults, limits, maxBodyBytes: settings.maxBodyBytes }),
   taskPredictionRoutes({
     backends: (deadlineAt) => downstream.backends({ deadlineAt, previewEvery: 1 }),
     tasks,

@@ -59,7 +59,7 @@ const server = await startGrpcServer({
   maxMessageBytes,
   log,
   register: (s) =>
-    addService(s, DenoiserService, denoiserHandlers({ pkg, stage, limits: settings, publisher, js: jetstream(nc), nats: trackConnection(nc), log })),
+    addService(s, DenoiserService, denoiserHandlers({ pkg, stage, limits: { ...settings, maxSteps: Math.min(settings.maxSteps, pkg.maxSteps) }, publisher, js: jetstream(nc), nats: trackConnection(nc), log })),
 });
 server.health.setStatus("", "SERVING");
 server.health.setStatus(DenoiserService.typeName, "SERVING");
