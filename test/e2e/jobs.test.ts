@@ -209,10 +209,23 @@ describe("jobs", () => {
     assert.equal(last.error?.code, "cancelled");
 
     // The unet publishes every step to JetStream: once it has stopped, the checkpoint stays put.
+    // The job reads "cancelled" as soon as the gateway cancels its call; the unet sees the
+    // cancellation a few steps later (the RST_STREAM's trip, then its next step's check), so
+    // first wait for the checkpoint to settle, then check it stays settled.
     const js = jetstream(nc);
-    const first = (await readCheckpoint(js, job.id))?.step ?? 0;
+    const step = async () => (await readCheckpoint(js, job.id))?.step ?? 0;
+    let previous = -1;
+    const first = await waitFor(
+      async () => {
+        const now = await step();
+        const settled = now === previous;
+        previous = now;
+        return settled ? now + 1 : 0;
+      },
+      { timeoutMs: 10_000, intervalMs: 250, description: "the checkpoint stops advancing" },
+    ).then((v) => v - 1);
     await new Promise((r) => setTimeout(r, 1500));
-    const later = (await readCheckpoint(js, job.id))?.step ?? 0;
+    const later = await step();
     assert.equal(later, first, "no step after the cancel took effect");
     assert.ok(later < n / 2, `the denoiser stopped early, at step ${later} of ${n}`);
 
