@@ -6,28 +6,18 @@
 import type { HostTensor } from "@emuedit/tensors";
 import type { InferenceSession } from "onnxruntime-node";
 import { SessionRunError } from "./errors.js";
-import type { IoMetadata, WorkerInit } from "./protocol.js";
+import type { WorkerInit } from "./protocol.js";
 import type { RunJob } from "./session-worker-handle.js";
 import { openSession, runSession } from "./session-run.js";
+import { SessionRunner } from "./session-runner.js";
 
-export class InlineRunner {
+/** onCrash is never called: a failure inside a run is that run's error, and the session stays usable. */
+export class InlineRunner extends SessionRunner {
   readonly loaded: Promise<void>;
-  ready = false;
-  dead = false;
-  job: RunJob | null = null;
-  inputMetadata: IoMetadata[] = [];
-  outputMetadata: IoMetadata[] = [];
-  loadMs = 0;
-  warmupMs = 0;
-  onIdle: (ranMs: number) => void = () => {};
-  /** Never called: a failure inside the run is that run's error, and the session stays usable. */
-  onCrash: (job: RunJob | null, cause: Error) => void = () => {};
   private session: InferenceSession | null = null;
 
-  constructor(
-    readonly index: number,
-    readonly init: WorkerInit,
-  ) {
+  constructor(index: number, init: WorkerInit) {
+    super(index, init);
     this.loaded = openSession(init).then((opened) => {
       this.session = opened.session;
       this.inputMetadata = opened.inputMetadata;

@@ -7,10 +7,8 @@ import { ExecutionProviderError, SessionClosedError, SessionLoadError, SessionQu
 import { checkFeeds, checkOutputNames, ownFeeds } from "./feeds.js";
 import type { IoMetadata, PoolSessionOptions } from "./protocol.js";
 import { InlineRunner } from "./inline-runner.js";
+import type { SessionRunner } from "./session-runner.js";
 import { SessionWorker, type RunJob } from "./session-worker-handle.js";
-
-/** A worker thread's session, or the session on the pool's own thread (workers: 0). */
-type Runner = SessionWorker | InlineRunner;
 
 export interface SessionPoolOptions {
   /** Path of model.onnx (external data files are found next to it by onnxruntime). */
@@ -84,7 +82,7 @@ export class SessionPool {
   /** Use createSessionPool(). */
   constructor(
     options: SessionPoolOptions,
-    private readonly workers: Runner[],
+    private readonly workers: SessionRunner[],
   ) {
     const first = workers[0]!;
     this.name = first.init.name;
@@ -160,7 +158,7 @@ export class SessionPool {
     this.workers[index]?.crashOnNextRun();
   }
 
-  private idleWorker(): Runner | undefined {
+  private idleWorker(): SessionRunner | undefined {
     return this.workers.find((w) => w.ready && w.job === null);
   }
 
@@ -185,7 +183,7 @@ export class SessionPool {
     for (const w of waiting) w();
   }
 
-  private watch(w: Runner): void {
+  private watch(w: SessionRunner): void {
     w.onIdle = (ranMs) => {
       this.observer?.ran(ranMs);
       this.dispatch();
@@ -230,7 +228,7 @@ export async function createSessionPool(options: SessionPoolOptions): Promise<Se
     sessionOptions: options.sessionOptions ?? {},
     warmupDims: options.warmupDims ?? {},
   };
-  const workers: Runner[] = options.workers === 0 ? [new InlineRunner(0, init)] : Array.from({ length: options.workers }, (_, i) => new SessionWorker(i, init));
+  const workers: SessionRunner[] = options.workers === 0 ? [new InlineRunner(0, init)] : Array.from({ length: options.workers }, (_, i) => new SessionWorker(i, init));
   const results = await Promise.allSettled(workers.map((w) => w.loaded));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed !== undefined) {

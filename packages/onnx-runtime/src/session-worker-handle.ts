@@ -4,7 +4,8 @@ import { Worker } from "node:worker_threads";
 import type { HostTensor } from "@emuedit/tensors";
 import { SessionRunError } from "./errors.js";
 import { transferList } from "./feeds.js";
-import type { FromWorker, IoMetadata, ToWorker, WorkerInit } from "./protocol.js";
+import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
+import { SessionRunner } from "./session-runner.js";
 
 export interface RunJob {
   readonly id: number;
@@ -32,21 +33,8 @@ export function liveSessionWorkers(): number {
   return running;
 }
 
-export class SessionWorker {
+export class SessionWorker extends SessionRunner {
   readonly loaded: Promise<void>;
-  ready = false;
-  /** The thread has exited (or never loaded). */
-  dead = false;
-  job: RunJob | null = null;
-  inputMetadata: IoMetadata[] = [];
-  outputMetadata: IoMetadata[] = [];
-  loadMs = 0;
-  warmupMs = 0;
-  /** Called after a run finished (it ran `ranMs` in this worker) and this worker is free. */
-  onIdle: (ranMs: number) => void = () => {};
-  /** Called when the thread died on its own after loading; `job` was running on it, if any. */
-  onCrash: (job: RunJob | null, cause: Error) => void = () => {};
-
   private readonly worker: Worker;
   private startedAt = 0;
   private intentional = false;
@@ -55,10 +43,8 @@ export class SessionWorker {
   private settleLoad!: (err: Error | null) => void;
   private readonly exitedPromise: Promise<void>;
 
-  constructor(
-    readonly index: number,
-    readonly init: WorkerInit,
-  ) {
+  constructor(index: number, init: WorkerInit) {
+    super(index, init);
     this.loaded = new Promise((resolve, reject) => {
       this.settleLoad = (err) => {
         if (this.loadSettled) return;
